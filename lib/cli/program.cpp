@@ -96,6 +96,7 @@ Program::Program(const ProgramInfo& info, int argc, char** argv)
   app_.set_config("--config", "", "Read options from a TOML file (keys are the long option names)")
       ->type_name("FILE")
       ->check(CLI::Validator(CLI::ExistingFile).description(""));
+  app_.allow_config_extras(CLI::config_extras_mode::error);
   if (info.footer && *info.footer) app_.footer(info.footer);
   app_.get_formatter()->column_width(32);
 
