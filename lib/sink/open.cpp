@@ -1,0 +1,19 @@
+#include "sink/open.h"
+
+#include "io/error.h"
+#include "sink/file_sink.h"
+
+namespace sp::sink {
+
+std::unique_ptr<Sink> open_sink(const Endpoint& endpoint, const Options& opts) {
+  const std::string& scheme = endpoint.scheme();
+  std::unique_ptr<Sink> sink;
+  if (scheme == "file") sink = open_file_sink(endpoint, opts);
+  else
+    throw UsageError("unknown destination scheme '" + scheme + "' in '" + endpoint.redacted() +
+                     "' (use -, a path, file://, sqlite://, postgresql://, redis://, http(s)://, s3://)");
+  endpoint.reject_unused();
+  return sink;
+}
+
+}  // namespace sp::sink
