@@ -164,6 +164,8 @@ int run(cli::Program& prog, const Options& opts, Sink& sink, DurableCallback on_
           pending.push_back(std::move(d));
           for (int attempt = 0;; ++attempt) {
             try {
+              // Refusals of an attempt that failed are forgotten with it.
+              std::erase_if(writing.refused, [&](const Refusal& r) { return r.index >= writing.confirmed; });
               sink.write(writing);
               break;
             } catch (const Transient& e) {

@@ -9,18 +9,14 @@
 #include <memory>
 #include <string>
 
+#include "connect/error.h"
 #include "io/error.h"
 #include "sink/batch.h"
 
 namespace sp::sink {
 
-// A failure that a retry may cure. `retry_after` (seconds, < 0 when not given) comes from a
-// server that said when to come back (HTTP Retry-After).
-class Transient : public Error {
- public:
-  explicit Transient(const std::string& what, double retry_after = -1) : Error(what), retry_after(retry_after) {}
-  double retry_after;
-};
+// A failure that a retry may cure (connection lost, 503, 429), from connect/.
+using Transient = connect::Transient;
 
 class Sink {
  public:

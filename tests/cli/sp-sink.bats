@@ -158,3 +158,82 @@ load test_helper
   run -0 jq -c '[.records_in,.records_out,.rejected,.batches]' <<< "$stderr"
   assert_output '[2500,2500,0,3]'
 }
+
+# ---- SQLite (the embedded default), checked with the sqlite3 CLI.
+
+@test "sqlite: the table is created from the first batch with inferred types; nested values as JSON text" {
+  events ev.ndjson 3000
+  run -0 sp-sink 'sqlite://ev.db?table=events' ev.ndjson --batch-size 700
+  run -0 sqlite3 ev.db "select name || ' ' || type from pragma_table_info('events')"
+  assert_line 'ts TEXT'
+  assert_line 'status INTEGER'
+  assert_line 'latency_ms REAL'
+  assert_line 'ua TEXT'
+  assert_line 'tags TEXT'
+  run -0 sqlite3 ev.db 'pragma journal_mode'
+  assert_output wal
+  run -0 sqlite3 ev.db 'select count(*), sum(status), count(tags) from events'
+  assert_output "3000|$(jq -s 'map(.status)|add' ev.ndjson)|$(jq -s 'map(select(.tags))|length' ev.ndjson)"
+  run -0 sqlite3 ev.db "select json_extract(ua, '$.browser') from events limit 1"
+  assert_output "$(head -1 ev.ndjson | jq -r .ua.browser)"
+  # Appending to an existing table.
+  run -0 sp-sink "sqlite://$PWD/ev.db?table=events" ev.ndjson
+  run -0 sqlite3 ev.db 'select count(*) from events'
+  assert_output 6000
+}
+
+@test "sqlite: --schema gives the columns; ?raw= keeps the whole record; new members add columns" {
+  events ev.ndjson 200
+  run -0 sp-sink 'sqlite://s.db?table=t&raw=doc' --schema "$SP_SHARED_DIR/bench/events.schema.json" ev.ndjson
+  run -0 sqlite3 s.db "select group_concat(name, ',') from pragma_table_info('t')"
+  assert_output 'ts,host,service,user_id,ip,method,path,status,bytes,latency_ms,country,ua,tags,doc'
+  run -0 sqlite3 s.db "select doc from t limit 1"
+  assert_output "$(head -1 ev.ndjson)"
+  echo '{"ts":"x","extra":1.5,"flag":true}' | sp-sink 'sqlite://s.db?table=t&raw=doc'
+  run -0 sqlite3 s.db "select extra, flag, typeof(extra) from t where ts = 'x'"
+  assert_output '1.5|1|real'
+}
+
+@test "sqlite: ?upsert= updates rows in place" {
+  printf '%s\n' '{"id":1,"v":"a"}' '{"id":2,"v":"b"}' '{"id":1,"v":"c"}' > in.ndjson
+  run -0 sp-sink 'sqlite:u.db?table=kv&upsert=id' in.ndjson
+  run -0 sp-sink 'sqlite:u.db?table=kv&upsert=id' in.ndjson
+  run -0 sqlite3 u.db 'select id, v from kv order by id'
+  assert_output $'1|c\n2|b'
+  run -2 sp-sink 'sqlite:u2.db?table=kv&upsert=nope' in.ndjson
+  assert_output --partial "upsert key 'nope'"
+}
+
+@test "sqlite: rows the database refuses go to the dead-letter file, the rest of the batch is kept" {
+  sqlite3 c.db 'create table t (id integer not null, name text check (length(name) < 5))'
+  printf '%s\n' '{"id":1,"name":"ok"}' '{"name":"no id"}' '[1,2]' '{"id":3,"name":"too long"}' '{"id":4}' > in.ndjson
+  run -0 --separate-stderr sp-sink 'sqlite://c.db?table=t' --dead-letter dl.ndjson --stats in.ndjson
+  run -0 sqlite3 c.db 'select id from t order by id'
+  assert_output $'1\n4'
+  run -0 jq -c '[.line,.error]' dl.ndjson
+  assert_line --index 0 '[2,"NOT NULL constraint failed: t.id"]'
+  assert_line --index 1 '[3,"not a JSON object: a table row needs one"]'
+  assert_line --index 2 --partial '[4,"CHECK constraint failed'
+}
+
+@test "sqlite: rows are queryable after each flush, while sp-sink runs" {
+  mkfifo in.fifo
+  sp-sink 'sqlite://live.db?table=t' --flush-interval 100ms < in.fifo &
+  local pid=$!
+  exec 7> in.fifo
+  printf '{"n":%d}\n' 1 2 3 >&7
+  local i
+  for i in $(seq 50); do
+    [[ $(sqlite3 live.db 'select count(*) from t' 2>/dev/null) == 3 ]] && break
+    sleep 0.1
+  done
+  run -0 sqlite3 live.db 'select sum(n) from t'
+  assert_output 6
+  exec 7>&-
+  wait "$pid"
+}
+
+@test "sqlite: a database that cannot be opened exits 1 naming it" {
+  run -1 sp-sink 'sqlite:///nonexistent-dir/x.db?table=t' < /dev/null
+  assert_output --partial "/nonexistent-dir/x.db"
+}
