@@ -101,6 +101,12 @@ class SqliteSink : public Sink {
     columns_.clear();
     while (st->step()) columns_.push_back({st->column_text(0), ColumnType::kText});
     if (!columns_.empty()) {
+      bool have_raw = topts_.raw_column.empty();
+      for (const auto& c : columns_) have_raw |= c.name == topts_.raw_column;
+      if (!have_raw) {
+        add_columns({{topts_.raw_column, ColumnType::kJson}});
+        return;
+      }
       ensure_upsert_index();
       prepare_insert();
     }
