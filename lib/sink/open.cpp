@@ -3,6 +3,7 @@
 #include "io/error.h"
 #include "sink/file_sink.h"
 #include "sink/postgres_sink.h"
+#include "sink/redis_sink.h"
 #include "sink/sqlite_sink.h"
 
 namespace sp::sink {
@@ -13,6 +14,7 @@ std::unique_ptr<Sink> open_sink(const Endpoint& endpoint, const Options& opts) {
   if (scheme == "file") sink = open_file_sink(endpoint, opts);
   else if (scheme == "sqlite") sink = open_sqlite_sink(endpoint, opts);
   else if (scheme == "postgresql" || scheme == "postgres") sink = open_postgres_sink(endpoint, opts);
+  else if (scheme == "redis") sink = open_redis_sink(endpoint, opts);
   else
     throw UsageError("unknown destination scheme '" + scheme + "' in '" + endpoint.redacted() +
                      "' (use -, a path, file://, sqlite://, postgresql://, redis://, http(s)://, s3://)");
