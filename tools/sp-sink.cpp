@@ -101,12 +101,13 @@ int body(sp::cli::Program& prog) {
       ->group(g);
   g = "HTTP";
   app.add_option("--header", opts.headers, "Extra request header, 'Name: value' (repeatable)")
+      ->allow_extra_args(false)
       ->type_name("HEADER")
       ->group(g);
   app.add_flag("--http-array", opts.http_array, "POST each batch as one JSON array instead of NDJSON")->group(g);
   prog.parse();
   auto endpoint = sp::sink::Endpoint::parse(opts.destination);
-  auto sink = sp::sink::open_sink(endpoint, opts);
+  auto sink = sp::sink::open_sink(opts.destination, endpoint, opts);
   return sp::sink::run(prog, opts, *sink);
 }
 

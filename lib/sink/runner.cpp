@@ -169,8 +169,12 @@ int run(cli::Program& prog, const Options& opts, Sink& sink, DurableCallback on_
               sink.write(writing);
               break;
             } catch (const Transient& e) {
+              // Messages name the destination once (connectors may have named it already).
+              std::string what = e.what();
+              std::string where = sink.describe();
+              if (what.rfind(where, 0) != 0) what = where + ": " + what;
               if (attempt >= opts.retries)
-                throw Error(sink.describe() + ": " + e.what() + "; gave up after " + std::to_string(opts.retries) +
+                throw Error(what + "; gave up after " + std::to_string(opts.retries) +
                             (opts.retries == 1 ? " retry" : " retries"));
               retries.add();
               double wait = std::min(opts.retry_max_backoff, opts.retry_backoff * std::pow(2.0, attempt));
@@ -180,7 +184,7 @@ int run(cli::Program& prog, const Options& opts, Sink& sink, DurableCallback on_
               if (e.retry_after >= 0) wait = std::min(e.retry_after, 3600.0);
               char buf[64];
               snprintf(buf, sizeof buf, "%.2fs", wait);
-              prog.report().warn(sink.describe() + ": " + e.what() + "; retry " + std::to_string(attempt + 1) + "/" +
+              prog.report().warn(what + "; retry " + std::to_string(attempt + 1) + "/" +
                                  std::to_string(opts.retries) + " in " + buf);
               std::this_thread::sleep_for(std::chrono::duration<double>(wait));
             }
