@@ -5,6 +5,7 @@
 #include "sink/http_sink.h"
 #include "sink/postgres_sink.h"
 #include "sink/redis_sink.h"
+#include "sink/s3_sink.h"
 #include "sink/sqlite_sink.h"
 
 namespace sp::sink {
@@ -17,6 +18,7 @@ std::unique_ptr<Sink> open_sink(const std::string& uri, const Endpoint& endpoint
   else if (scheme == "postgresql" || scheme == "postgres") sink = open_postgres_sink(endpoint, opts);
   else if (scheme == "redis") sink = open_redis_sink(endpoint, opts);
   else if (scheme == "http" || scheme == "https") sink = open_http_sink(uri, endpoint, opts);
+  else if (scheme == "s3") sink = open_s3_sink(endpoint, opts);
   else
     throw UsageError("unknown destination scheme '" + scheme + "' in '" + endpoint.redacted() +
                      "' (use -, a path, file://, sqlite://, postgresql://, redis://, http(s)://, s3://)");

@@ -117,6 +117,34 @@ int run(cli::Program& prog, const Options& opts, Sink& sink, DurableCallback on_
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     std::deque<DurableBatch> pending;
     std::mt19937_64 rng(std::random_device{}());
+    // Runs `op` (a write, a tick, the close), retrying transient failures with backoff.
+    auto with_retries = [&](const std::function<void()>& op) {
+      for (int attempt = 0;; ++attempt) {
+        try {
+          op();
+          return;
+        } catch (const Transient& e) {
+          // Messages name the destination once (connectors may have named it already).
+          std::string what = e.what();
+          std::string where = sink.describe();
+          if (what.rfind(where, 0) != 0) what = where + ": " + what;
+          if (attempt >= opts.retries)
+            throw Error(what + "; gave up after " + std::to_string(opts.retries) +
+                        (opts.retries == 1 ? " retry" : " retries"));
+          retries.add();
+          double wait = std::min(opts.retry_max_backoff, opts.retry_backoff * std::pow(2.0, attempt));
+          // Equal jitter: half the wait, plus a random share of the other half, so that many
+          // sinks restarted together do not retry in step.
+          wait = wait / 2 + std::uniform_real_distribution<double>(0, wait / 2)(rng);
+          if (e.retry_after >= 0) wait = std::min(e.retry_after, 3600.0);
+          char buf[64];
+          snprintf(buf, sizeof buf, "%.2fs", wait);
+          prog.report().warn(what + "; retry " + std::to_string(attempt + 1) + "/" + std::to_string(opts.retries) +
+                             " in " + buf);
+          std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+        }
+      }
+    };
     try {
       sink.on_durable([&](uint64_t through) {
         while (!pending.empty() && pending.front().seq <= through) {
@@ -162,33 +190,11 @@ int run(cli::Program& prog, const Options& opts, Sink& sink, DurableCallback on_
           if (any_meta)
             for (size_t i = 0; i < writing.size(); ++i) (d.metas += writing.meta(i)) += '\n';
           pending.push_back(std::move(d));
-          for (int attempt = 0;; ++attempt) {
-            try {
-              // Refusals of an attempt that failed are forgotten with it.
-              std::erase_if(writing.refused, [&](const Refusal& r) { return r.index >= writing.confirmed; });
-              sink.write(writing);
-              break;
-            } catch (const Transient& e) {
-              // Messages name the destination once (connectors may have named it already).
-              std::string what = e.what();
-              std::string where = sink.describe();
-              if (what.rfind(where, 0) != 0) what = where + ": " + what;
-              if (attempt >= opts.retries)
-                throw Error(what + "; gave up after " + std::to_string(opts.retries) +
-                            (opts.retries == 1 ? " retry" : " retries"));
-              retries.add();
-              double wait = std::min(opts.retry_max_backoff, opts.retry_backoff * std::pow(2.0, attempt));
-              // Equal jitter: half the wait, plus a random share of the other half, so that many
-              // sinks restarted together do not retry in step.
-              wait = wait / 2 + std::uniform_real_distribution<double>(0, wait / 2)(rng);
-              if (e.retry_after >= 0) wait = std::min(e.retry_after, 3600.0);
-              char buf[64];
-              snprintf(buf, sizeof buf, "%.2fs", wait);
-              prog.report().warn(what + "; retry " + std::to_string(attempt + 1) + "/" +
-                                 std::to_string(opts.retries) + " in " + buf);
-              std::this_thread::sleep_for(std::chrono::duration<double>(wait));
-            }
-          }
+          with_retries([&] {
+            // Refusals of an attempt that failed are forgotten with it.
+            std::erase_if(writing.refused, [&](const Refusal& r) { return r.index >= writing.confirmed; });
+            sink.write(writing);
+          });
           std::sort(writing.refused.begin(), writing.refused.end(),
                     [](const Refusal& a, const Refusal& b) { return a.index < b.index; });
           for (const auto& r : writing.refused) {
@@ -205,12 +211,12 @@ int run(cli::Program& prog, const Options& opts, Sink& sink, DurableCallback on_
         }
         auto now = Clock::now();
         if (now >= next_tick || done) {
-          sink.tick(std::chrono::system_clock::now());
+          with_retries([&] { sink.tick(std::chrono::system_clock::now()); });
           next_tick = now + std::chrono::seconds(1);
         }
         if (done) break;
       }
-      sink.close();
+      with_retries([&] { sink.close(); });
       if (sink.durable_on_write()) sink.mark_durable(seq);
     } catch (...) {
       std::unique_lock<std::mutex> lk(sh.mu);

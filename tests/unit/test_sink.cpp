@@ -72,3 +72,23 @@ TEST_CASE("event time: RFC 3339 with offsets, epoch seconds and milliseconds") {
   CHECK(sp::sink::epoch_number_to_ms(1764000000) == 1764000000000);
   CHECK(sp::sink::epoch_number_to_ms(1764000000123.0) == 1764000000123);
 }
+
+#include "connect/s3/signer.h"
+
+TEST_CASE("SigV4: the GET-object example of the AWS S3 documentation") {
+  // docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html, "GET Object".
+  sp::connect::s3::Credentials cred{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
+  std::string empty_hash = sp::connect::s3::sha256_hex("");
+  CHECK(empty_hash == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  std::map<std::string, std::string> headers{{"host", "examplebucket.s3.amazonaws.com"},
+                                             {"range", "bytes=0-9"},
+                                             {"x-amz-content-sha256", empty_hash},
+                                             {"x-amz-date", "20130524T000000Z"}};
+  std::string auth = sp::connect::s3::authorization(cred, "us-east-1", "s3", "GET", "/test.txt", "", headers,
+                                                    empty_hash, "20130524T000000Z");
+  CHECK(auth ==
+        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
+        "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
+        "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+  CHECK(sp::connect::s3::uri_encode("dt=2026-11-24/a b~.zst", true) == "dt%3D2026-11-24/a%20b~.zst");
+}
