@@ -104,7 +104,7 @@ bool is_duration(std::string_view s) {
       while (i < s.size() && digit(s[i])) i++;
       if (i >= s.size()) return -1;
       size_t u = units.find(s[i], next);
-      if (u == std::string_view::npos) return -1;
+      if (u == std::string_view::npos || (count > 0 && u != next)) return -1;
       next = u + 1;
       i++;
       count++;
@@ -151,86 +151,6 @@ bool is_ipv6(std::string_view s) {
   return inet_pton(AF_INET6, z.c_str(), buf) == 1;
 }
 
-bool label_ok(std::string_view l) {
-  if (l.empty() || l.size() > 63 || l.front() == '-' || l.back() == '-') return false;
-  for (char c : l)
-    if (!alpha(c) && !digit(c) && c != '-') return false;
-  // RFC 5891 4.2.3.1: "--" in positions 3 and 4 only for A-labels ("xn--").
-  if (l.size() >= 4 && l[2] == '-' && l[3] == '-' && !(l[0] == 'x' || l[0] == 'X') ) return false;
-  return true;
-}
-
-bool is_hostname(std::string_view s) {
-  if (s.empty() || s.size() > 253) return false;
-  if (s.back() == '.') s.remove_suffix(1);
-  if (s.empty()) return false;
-  size_t i = 0;
-  while (true) {
-    size_t dot = s.find('.', i);
-    std::string_view l = s.substr(i, dot == std::string_view::npos ? std::string_view::npos : dot - i);
-    if (!label_ok(l)) return false;
-    if (l.size() >= 4 && (l.substr(0, 4) == "xn--" || l.substr(0, 4) == "XN--")) {
-      // an A-label: punycode digits after the prefix
-      if (l.size() == 4) return false;
-    }
-    if (dot == std::string_view::npos) return true;
-    i = dot + 1;
-  }
-}
-
-// Decodes one UTF-8 code point; returns false on malformed input.
-bool next_cp(std::string_view s, size_t& i, uint32_t& cp) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-  if (!len || i + len > s.size()) return false;
-  cp = len == 1 ? c : c & (0x7F >> len);
-  for (int k = 1; k < len; k++) cp = cp << 6 | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-  i += len;
-  return true;
-}
-
-bool is_idn_hostname(std::string_view s) {
-  if (s.empty()) return false;
-  std::string ascii;
-  size_t i = 0;
-  // Label separators: ".", U+3002, U+FF0E, U+FF61.
-  std::string_view rest = s;
-  std::string label;
-  std::vector<std::string> labels;
-  while (i < rest.size()) {
-    size_t start = i;
-    uint32_t cp;
-    if (!next_cp(rest, i, cp)) return false;
-    if (cp == '.' || cp == 0x3002 || cp == 0xFF0E || cp == 0xFF61) {
-      labels.push_back(label);
-      label.clear();
-      continue;
-    }
-    // Disallowed by IDNA2008 among what the tests use: symbols and format marks.
-    if (cp == 0x302E || cp == 0x0640 || cp == 0x07FA || cp == 0x3031 || cp == 0x303B) return false;
-    label.append(rest.substr(start, i - start));
-  }
-  labels.push_back(label);
-  size_t total = 0;
-  for (const std::string& l : labels) {
-    total += l.size() + 1;
-    bool ascii_only = true;
-    for (unsigned char c : l) ascii_only = ascii_only && c < 0x80;
-    if (ascii_only) {
-      if (!label_ok(l)) return false;
-    } else {
-      if (l.empty() || l.size() > 63 || l.front() == '-' || l.back() == '-') return false;
-      if (l.size() >= 4 && l[2] == '-' && l[3] == '-') return false;
-      // a label must not start with a combining mark
-      size_t j = 0;
-      uint32_t first;
-      if (!next_cp(l, j, first)) return false;
-      if ((first >= 0x300 && first <= 0x36F) || (first >= 0x0903 && first <= 0x094F && first != 0x093D)) return false;
-    }
-  }
-  return total - 1 <= 253;
-}
-
 bool is_email_local(std::string_view l, bool intl) {
   if (l.empty() || l.size() > 64) return false;
   if (l.front() == '"') {
@@ -259,7 +179,7 @@ bool is_email(std::string_view s, bool intl) {
     if (lit.substr(0, 5) == "IPv6:") return is_ipv6(lit.substr(5));
     return is_ipv4(lit);
   }
-  return intl ? is_idn_hostname(domain) : is_hostname(domain);
+  return check_hostname(domain, intl);
 }
 
 bool is_uuid(std::string_view s) {
@@ -378,18 +298,54 @@ bool is_uri_like(std::string_view s, bool need_scheme, bool intl) {
   return uri_chars(rest, ":@/", intl);
 }
 
+// RFC 6570: literals and {expressions} with an optional operator and varspecs.
 bool is_uri_template(std::string_view s) {
-  bool in_expr = false;
-  for (char c : s) {
+  for (size_t i = 0; i < s.size(); i++) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
     if (c == '{') {
-      if (in_expr) return false;
-      in_expr = true;
-    } else if (c == '}') {
-      if (!in_expr) return false;
-      in_expr = false;
+      size_t close = s.find('}', i);
+      if (close == std::string_view::npos) return false;
+      std::string_view e = s.substr(i + 1, close - i - 1);
+      i = close;
+      if (!e.empty() && std::string_view("+#./;?&").find(e[0]) != std::string_view::npos) e.remove_prefix(1);
+      if (e.empty()) return false;
+      size_t start = 0;
+      while (true) {
+        size_t comma = e.find(',', start);
+        std::string_view spec = e.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+        if (spec.empty()) return false;
+        size_t colon = spec.find(':');
+        std::string_view name = spec.substr(0, colon);
+        if (colon != std::string_view::npos) {
+          std::string_view len = spec.substr(colon + 1);
+          if (len.empty() || len.size() > 4 || len[0] == '0') return false;
+          for (char d : len)
+            if (!digit(d)) return false;
+        } else if (!name.empty() && name.back() == '*') {
+          name.remove_suffix(1);
+        }
+        if (name.empty() || name.front() == '.' || name.back() == '.' || name.find("..") != std::string_view::npos)
+          return false;
+        for (size_t k = 0; k < name.size(); k++) {
+          char ch = name[k];
+          if (ch == '%') {
+            if (k + 2 >= name.size() || !hex(name[k + 1]) || !hex(name[k + 2])) return false;
+            k += 2;
+          } else if (!alpha(ch) && !digit(ch) && ch != '_' && ch != '.') {
+            return false;
+          }
+        }
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+      }
+      continue;
     }
+    if (c == '}' || c <= 0x20 || c == 0x7F || c == '"' || c == '<' || c == '>' || c == '\\' ||
+        c == '^' || c == '`' || c == '|')
+      return false;
+    if (c == '%' && (i + 2 >= s.size() || !hex(s[i + 1]) || !hex(s[i + 2]))) return false;
   }
-  return !in_expr;
+  return true;
 }
 
 }  // namespace
@@ -426,8 +382,8 @@ bool check_format(Format f, std::string_view v) {
     case Format::duration: return is_duration(v);
     case Format::email: return is_email(v, false);
     case Format::idn_email: return is_email(v, true);
-    case Format::hostname: return is_hostname(v);
-    case Format::idn_hostname: return is_idn_hostname(v);
+    case Format::hostname: return check_hostname(v, false);
+    case Format::idn_hostname: return check_hostname(v, true);
     case Format::ipv4: return is_ipv4(v);
     case Format::ipv6: return is_ipv6(v);
     case Format::uri: return is_uri_like(v, true, false);

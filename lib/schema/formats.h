@@ -29,5 +29,7 @@ enum class Format {
 
 Format format_from_name(std::string_view name);
 bool check_format(Format f, std::string_view value);
+// A DNS host name; `unicode` also accepts U-labels (idn-hostname). hostname.cpp.
+bool check_hostname(std::string_view name, bool unicode);
 
 }  // namespace sp::schema

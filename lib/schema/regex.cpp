@@ -14,6 +14,32 @@ namespace {
 constexpr std::string_view kEcmaSpace =
     "\\t\\n\\x0B\\f\\r \\xA0\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}";
 
+// ECMA-262 property names (long General_Category values, Script=, sc=, gc=) in PCRE2's spelling.
+std::string property_name(std::string_view name) {
+  static const std::pair<std::string_view, std::string_view> kCategories[] = {
+      {"Letter", "L"}, {"Cased_Letter", "L&"}, {"Uppercase_Letter", "Lu"}, {"Lowercase_Letter", "Ll"},
+      {"Titlecase_Letter", "Lt"}, {"Modifier_Letter", "Lm"}, {"Other_Letter", "Lo"}, {"Mark", "M"},
+      {"Nonspacing_Mark", "Mn"}, {"Spacing_Mark", "Mc"}, {"Enclosing_Mark", "Me"}, {"Number", "N"},
+      {"Decimal_Number", "Nd"}, {"Letter_Number", "Nl"}, {"Other_Number", "No"}, {"Punctuation", "P"},
+      {"Connector_Punctuation", "Pc"}, {"Dash_Punctuation", "Pd"}, {"Open_Punctuation", "Ps"},
+      {"Close_Punctuation", "Pe"}, {"Initial_Punctuation", "Pi"}, {"Final_Punctuation", "Pf"},
+      {"Other_Punctuation", "Po"}, {"Symbol", "S"}, {"Math_Symbol", "Sm"}, {"Currency_Symbol", "Sc"},
+      {"Modifier_Symbol", "Sk"}, {"Other_Symbol", "So"}, {"Separator", "Z"}, {"Space_Separator", "Zs"},
+      {"Line_Separator", "Zl"}, {"Paragraph_Separator", "Zp"}, {"Other", "C"}, {"Control", "Cc"},
+      {"Format", "Cf"}, {"Surrogate", "Cs"}, {"Private_Use", "Co"}, {"Unassigned", "Cn"},
+  };
+  size_t eq = name.find('=');
+  if (eq != std::string_view::npos) {
+    std::string_view key = name.substr(0, eq), value = name.substr(eq + 1);
+    if (key == "Script_Extensions" || key == "scx") return "scx:" + std::string(value);
+    if (key == "Script" || key == "sc") return std::string(value);
+    name = value;  // General_Category= / gc=
+  }
+  for (const auto& [long_name, short_name] : kCategories)
+    if (name == long_name) return std::string(short_name);
+  return std::string(name);
+}
+
 // Rewrites the ECMA-262 constructs whose meaning differs in PCRE2: \s/\S (Unicode-wide in ECMA),
 // \uXXXX and \u{X} escapes. \d, \w, \b stay ASCII because PCRE2_UCP is off, as in ECMA.
 std::string translate(std::string_view p, bool& ok) {
@@ -38,6 +64,20 @@ std::string translate(std::string_view p, bool& ok) {
           out += "]";
         }
         i++;
+        continue;
+      }
+      if ((n == 'p' || n == 'P') && i + 2 < p.size() && p[i + 2] == '{') {
+        size_t close = p.find('}', i + 3);
+        if (close == std::string_view::npos) {
+          ok = false;
+          return out;
+        }
+        out += '\\';
+        out += n;
+        out += '{';
+        out += property_name(p.substr(i + 3, close - i - 3));
+        out += '}';
+        i = close;
         continue;
       }
       if (n == 'u') {
@@ -285,6 +325,14 @@ bool is_ecma_regex(std::string_view pattern) {
   // ECMA-262 (with the u flag, as JSON Schema intends) rejects identity escapes of letters
   // that PCRE2 gives a meaning to, such as \a (bell) or \Z.
   for (size_t i = 0; i + 1 < pattern.size(); i++) {
+    if (pattern[i] == '(' && pattern[i + 1] == '?' && i + 2 < pattern.size()) {
+      // Python/PCRE groups: (?P<name>, (?P=name), (?#comment), and global flags like (?i)
+      char k = pattern[i + 2];
+      if (k == 'P' || k == '#') return false;
+      size_t j = i + 2;
+      while (j < pattern.size() && std::isalpha(static_cast<unsigned char>(pattern[j]))) j++;
+      if (j > i + 2 && j < pattern.size() && pattern[j] == ')') return false;
+    }
     if (pattern[i] != '\\') continue;
     char n = pattern[i + 1];
     if (n == 'a' || n == 'e' || n == 'Z' || n == 'z' || n == 'A' || n == 'Q' || n == 'E' || n == 'G' || n == 'h' ||
