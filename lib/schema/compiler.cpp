@@ -360,7 +360,19 @@ void Compiler::compile_keywords(Node& n, int doc, const std::string& ptr, object
   n.has_applicators = !n.all_of.empty() || !n.any_of.empty() || !n.one_of.empty() || n.not_ || n.if_ ||
                       !n.dependent_schemas.empty();
   n.has_unevaluated = n.unevaluated_properties || n.unevaluated_items;
+  n.is_leaf = !n.ref && !n.dynamic_ref && !n.has_array_kw && !n.has_object_kw && !n.has_applicators &&
+              !n.has_unevaluated;
   n.build_key_index();
+  if (n.keys.size() <= 64)
+    for (uint32_t r : n.required) n.required_mask |= uint64_t(1) << r;
+  if (n.has_enum) {
+    n.enum_strings_only = true;
+    for (element x : n.enum_values) {
+      std::string_view sv;
+      if (x.get(sv)) n.enum_strings_only = false;
+      else n.enum_strings.push_back(sv);
+    }
+  }
 }
 
 uint64_t hash_key(std::string_view s) {
@@ -379,23 +391,37 @@ uint32_t Node::add_key(std::string_view name) {
 void Node::build_key_index() {
   if (keys.empty()) return;
   size_t cap = 4;
-  while (cap < keys.size() * 2) cap <<= 1;
+  unsigned bits = 2;
+  while (cap < keys.size() * 2) {
+    cap <<= 1;
+    bits++;
+  }
+  // Look for a seed that puts every key in its own slot, so a lookup is one compare.
+  for (int attempt = 0; attempt < 3; attempt++, cap <<= 1, bits++) {
+    key_shift = 64 - bits;
+    for (uint64_t seed = 1; seed <= 256; seed++) {
+      key_slots.assign(cap, -1);
+      bool perfect = true;
+      for (size_t i = 0; i < keys.size() && perfect; i++) {
+        size_t h = slot_hash(keys[i].name, seed) >> key_shift;
+        if (key_slots[h] >= 0) perfect = false;
+        else key_slots[h] = static_cast<int32_t>(i);
+      }
+      if (perfect) {
+        key_seed = seed;
+        return;
+      }
+    }
+  }
+  key_seed = 0;
+  cap >>= 1;
+  bits--;
+  key_shift = 64 - bits;
   key_slots.assign(cap, -1);
   for (size_t i = 0; i < keys.size(); i++) {
-    size_t h = hash_key(keys[i].name) & (cap - 1);
+    size_t h = slot_hash(keys[i].name, key_seed) >> key_shift;
     while (key_slots[h] >= 0) h = (h + 1) & (cap - 1);
     key_slots[h] = static_cast<int32_t>(i);
-  }
-}
-
-int Node::find_key(std::string_view name) const {
-  size_t mask = key_slots.size() - 1;
-  size_t h = hash_key(name) & mask;
-  while (true) {
-    int32_t k = key_slots[h];
-    if (k < 0) return -1;
-    if (keys[k].name == name) return k;
-    h = (h + 1) & mask;
   }
 }
 

@@ -310,7 +310,8 @@ bool unique_items(array arr, Ctx& ctx) {
 
 bool eval_string(const Node* n, std::string_view s, Ctx& ctx) {
   bool ok = true;
-  if (n->min_length || n->max_length) {
+  // Code points lie between bytes/4 and bytes: count them only when that range is not enough.
+  if ((n->max_length && s.size() > *n->max_length) || (n->min_length && s.size() / 4 < *n->min_length)) {
     size_t len = code_points(s);
     if (n->min_length && len < *n->min_length)
       FAIL("minLength", "string is shorter than " + std::to_string(*n->min_length) + " characters (" +
@@ -421,15 +422,19 @@ bool eval_object(const Node* n, object obj, Ctx& ctx, Ann* ann) {
   }
   PoolMark mark(ctx);
   size_t present = 0;
+  uint64_t present_bits = 0;  // when keys.size() <= 64
+  const bool small = n->keys.size() <= 64;
   bool track = !n->required.empty() || !n->dependent_required.empty() || !n->dependent_schemas.empty();
-  if (track) present = ctx.alloc(n->keys.size());
+  if (track && !small) present = ctx.alloc(n->keys.size());
+  auto has = [&](uint32_t k) { return small ? (present_bits >> k & 1) != 0 : ctx.test(present, k); };
   size_t i = 0;
   for (auto [key, value] : obj) {
     bool evaluated = false;
     if (!n->keys.empty()) {
       int k = n->find_key(key);
       if (k >= 0) {
-        if (track) ctx.set(present, static_cast<size_t>(k));
+        if (small) present_bits |= uint64_t(1) << k;
+        else if (track) ctx.set(present, static_cast<size_t>(k));
         if (const Node* prop = n->keys[k].property) {
           evaluated = true;
           PathPush push(ctx, key);
@@ -468,18 +473,18 @@ bool eval_object(const Node* n, object obj, Ctx& ctx, Ann* ann) {
     }
     i++;
   }
-  if (track) {
+  if (track && !(small && (present_bits & n->required_mask) == n->required_mask && n->dependent_required.empty())) {
     for (uint32_t r : n->required) {
-      if (!ctx.test(present, r)) {
+      if (!has(r)) {
         std::string m = "missing required property ";
         append_quoted(m, n->keys[r].name);
         FAIL("required", m);
       }
     }
     for (const DependentRequired& d : n->dependent_required) {
-      if (!ctx.test(present, d.trigger)) continue;
+      if (!has(d.trigger)) continue;
       for (uint32_t r : d.required) {
-        if (ctx.test(present, r)) continue;
+        if (has(r)) continue;
         std::string m = "property ";
         append_quoted(m, n->keys[d.trigger].name);
         m += " requires property ";
@@ -618,10 +623,22 @@ bool eval_node(const Node* n, element inst, Ctx& ctx, Ann* parent_ann) {
     FAIL("const", describe(inst) + " is not the constant " + json_text(*n->const_value));
   if (n->has_enum) {
     bool found = false;
-    for (element e : n->enum_values) {
-      if (json_equal(inst, e)) {
-        found = true;
-        break;
+    if (n->enum_strings_only) {
+      if (t == element_type::STRING) {
+        std::string_view sv = inst.get_string().value();
+        for (std::string_view e : n->enum_strings) {
+          if (same_text(e, sv)) {
+            found = true;
+            break;
+          }
+        }
+      }
+    } else {
+      for (element e : n->enum_values) {
+        if (json_equal(inst, e)) {
+          found = true;
+          break;
+        }
       }
     }
     if (!found) FAIL("enum", describe(inst) + " is not one of " + json_text(n->enum_source, 120));
@@ -690,7 +707,34 @@ bool eval_node(const Node* n, element inst, Ctx& ctx, Ann* parent_ann) {
   return ok;
 }
 
+// The fast path for the most common kind of subschema: `type`, `enum`, string and number bounds.
+bool leaf_valid(const Node* n, element inst, Ctx& ctx) {
+  element_type t = inst.type();
+  if (n->types) {
+    uint8_t bits;
+    switch (t) {
+      case element_type::STRING: bits = kString; break;
+      case element_type::INT64:
+      case element_type::UINT64: bits = kInteger | kNumber; break;
+      default: bits = type_bits(inst);
+    }
+    if (!(n->types & bits)) return false;
+  }
+  if (n->has_enum || n->const_value) return eval_node(n, inst, ctx, nullptr);
+  switch (t) {
+    case element_type::STRING:
+      return !n->has_string_kw || eval_string(n, inst.get_string().value(), ctx);
+    case element_type::INT64:
+    case element_type::UINT64:
+    case element_type::DOUBLE:
+      return !n->has_number_kw || eval_number(n, inst, ctx);
+    default:
+      return true;
+  }
+}
+
 bool eval(const Node* n, element inst, Ctx& ctx, Ann* ann) {
+  if (n->is_leaf && !ctx.collecting()) return leaf_valid(n, inst, ctx);
   if (ctx.depth >= kMaxDepth) {
     bool ok = true;
     FAIL("", "schema references recurse too deeply");

@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -68,6 +69,7 @@ struct Node {
   bool has_number_kw = false, has_string_kw = false, has_array_kw = false, has_object_kw = false;
   bool has_applicators = false;
   bool has_unevaluated = false;
+  bool is_leaf = false;  // only type/enum/const/number/string keywords: checked without recursion
 
   const Node* ref = nullptr;
   const Node* dynamic_ref = nullptr;
@@ -78,6 +80,8 @@ struct Node {
   std::vector<simdjson::dom::element> enum_values;
   simdjson::dom::element enum_source;
   bool has_enum = false;
+  bool enum_strings_only = false;  // then enum_strings holds the values: compared without the DOM
+  std::vector<std::string_view> enum_strings;
 
   std::optional<Num> minimum, maximum, exclusive_minimum, exclusive_maximum, multiple_of;
 
@@ -96,7 +100,10 @@ struct Node {
 
   std::optional<uint64_t> min_properties, max_properties;
   std::vector<KeyEntry> keys;   // every property name the schema mentions
-  std::vector<int32_t> key_slots;  // open-addressing index into keys
+  std::vector<int32_t> key_slots;  // open-addressing index into keys, collision-free when a seed allows
+  uint64_t key_seed = 0;
+  unsigned key_shift = 64;  // slot = slot_hash(...) >> key_shift
+  uint64_t required_mask = 0;      // bits of `required` keys when keys.size() <= 64
   std::vector<uint32_t> required;
   std::vector<DependentRequired> dependent_required;
   std::vector<DependentSchema> dependent_schemas;
@@ -152,6 +159,55 @@ inline simdjson::dom::object as_object(simdjson::dom::element e) {
 }
 
 uint64_t hash_key(std::string_view s);
+
+// Cheap hash for member lookup: length and three bytes, mixed with a per-node seed.
+inline uint64_t slot_hash(std::string_view s, uint64_t seed) {
+  uint64_t h = s.size() * 0x9E3779B97F4A7C15ull ^ seed;
+  if (!s.empty()) {
+    h ^= static_cast<uint64_t>(static_cast<unsigned char>(s[0])) << 8;
+    h ^= static_cast<uint64_t>(static_cast<unsigned char>(s[s.size() / 2])) << 16;
+    h ^= static_cast<uint64_t>(static_cast<unsigned char>(s[s.size() - 1])) << 24;
+  }
+  return h * 0xD6E8FEB86659FD93ull;  // use the high bits
+}
+
+// Equality of short strings without a call to memcmp.
+inline bool same_text(std::string_view a, std::string_view b) {
+  size_t n = a.size();
+  if (n != b.size()) return false;
+  const char *x = a.data(), *y = b.data();
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(x, y, n) == 0;
+    uint64_t p, q, r, s;
+    std::memcpy(&p, x, 8);
+    std::memcpy(&q, y, 8);
+    std::memcpy(&r, x + n - 8, 8);
+    std::memcpy(&s, y + n - 8, 8);
+    return p == q && r == s;
+  }
+  if (n >= 4) {
+    uint32_t p, q, r, s;
+    std::memcpy(&p, x, 4);
+    std::memcpy(&q, y, 4);
+    std::memcpy(&r, x + n - 4, 4);
+    std::memcpy(&s, y + n - 4, 4);
+    return p == q && r == s;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (x[i] != y[i]) return false;
+  return true;
+}
+
+inline int Node::find_key(std::string_view name) const {
+  size_t mask = key_slots.size() - 1;
+  size_t h = slot_hash(name, key_seed) >> key_shift;
+  while (true) {
+    int32_t k = key_slots[h];
+    if (k < 0) return -1;
+    if (same_text(keys[k].name, name)) return k;
+    h = (h + 1) & mask;
+  }
+}
 bool json_equal(simdjson::dom::element a, simdjson::dom::element b);
 uint64_t json_hash(simdjson::dom::element e);
 

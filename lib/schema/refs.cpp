@@ -266,6 +266,7 @@ void Compiler::resolve_pending() {
       auto loc = locate(p.target);
       if (!loc) fail(p.doc, p.pointer, "cannot resolve reference \"" + p.target + "\"");
       const Node* target = compile_at(*loc);
+      p.node->is_leaf = false;
       if (!p.dynamic) {
         p.node->ref = target;
         continue;
