@@ -82,7 +82,8 @@ class Compiler {
   std::map<std::pair<int, std::string>, Node*> memo_;
   std::map<std::string, int> resource_ids_;
   std::vector<bool> resource_anchors_done_;
-  std::vector<PendingRef> pending_;
+  std::vector<PendingRef> pending_;  // resolved in order, so errors come in document order
+  size_t pending_next_ = 0;
   bool dirs_loaded_ = false;
 };
 

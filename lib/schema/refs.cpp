@@ -58,13 +58,13 @@ std::optional<element> Compiler::element_at(const Loc& loc) const {
     std::string token = pointer_unescape(p.substr(0, slash));
     p = slash == std::string_view::npos ? std::string_view() : p.substr(slash);
     if (e.is_object()) {
-      if (as_object(e).at_key(token).get(e)) return element();
+      if (as_object(e).at_key(token).get(e)) return std::nullopt;
     } else if (e.is_array()) {
       char* end = nullptr;
       unsigned long idx = std::strtoul(token.c_str(), &end, 10);
-      if (token.empty() || *end || as_array(e).at(idx).get(e)) return element();
+      if (token.empty() || *end || as_array(e).at(idx).get(e)) return std::nullopt;
     } else {
-      return element();
+      return std::nullopt;
     }
   }
   return e;
@@ -260,9 +260,8 @@ int Compiler::resource_index(const std::string& uri) {
 
 void Compiler::resolve_pending() {
   while (true) {
-    if (!pending_.empty()) {
-      PendingRef p = pending_.back();
-      pending_.pop_back();
+    if (pending_next_ < pending_.size()) {
+      PendingRef p = pending_[pending_next_++];
       auto loc = locate(p.target);
       if (!loc) fail(p.doc, p.pointer, "cannot resolve reference \"" + p.target + "\"");
       const Node* target = compile_at(*loc);
@@ -297,7 +296,7 @@ void Compiler::resolve_pending() {
         out_->resources[r].dynamic_anchors.emplace_back(name, n);
       }
     }
-    if (!more && pending_.empty()) return;
+    if (!more && pending_next_ == pending_.size()) return;
   }
 }
 
