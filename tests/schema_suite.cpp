@@ -5,6 +5,8 @@
 // Required tests: tests/draft2020-12/*.json and tests/draft7/*.json (not optional/).
 // Format tests: tests/<draft>/optional/format/*.json with formats asserted.
 // Remote references to http://localhost:1234/ are read from SUITE_DIR/remotes/.
+// Also checks that validating a valid record allocates nothing once warm (the bench schema
+// in SUITE_DIR/../bench/events.schema.json, when present).
 #include <simdjson.h>
 
 #include <algorithm>
@@ -19,7 +21,22 @@
 #include "io/error.h"
 #include "schema/validator.h"
 
+#include <atomic>
+#include <new>
+
 namespace fs = std::filesystem;
+
+// Counts heap allocations, for the no-allocation check. (GCC takes the malloc/free pair
+// of a replaced operator new/delete for a mismatch.)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+static std::atomic<size_t> g_allocations{0};
+void* operator new(size_t n) {
+  g_allocations++;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
 using sp::schema::CompileOptions;
 using sp::schema::Validator;
 
@@ -155,6 +172,21 @@ int main(int argc, char** argv) {
       std::printf("%s optional/format: pass rate %.4f is below the threshold %.4f\n", dir.c_str(), fmt.rate(), min_format);
       status = 1;
     }
+  }
+  fs::path bench = fs::path(suite) / ".." / "bench" / "events.schema.json";
+  if (fs::exists(bench)) {
+    Validator v = Validator::from_file(bench.string());
+    simdjson::dom::parser parser;
+    simdjson::dom::element record = parser.parse(std::string(
+        R"({"ts":"2026-11-24T00:00:00.005Z","host":"search-01","service":"search","user_id":"u041416",)"
+        R"("ip":"103.46.200.108","method":"GET","path":"/search/suggest?q=sensor","status":200,"bytes":1518,)"
+        R"("latency_ms":11.629,"country":"BR","ua":{"browser":"Chrome","os":"Android"},"tags":["h2","mobile"]})")).value();
+    bool ok = v.is_valid(record);  // warms the per-thread buffers
+    size_t before = g_allocations;
+    for (int i = 0; i < 1000; i++) ok = v.is_valid(record) && ok;
+    size_t used = g_allocations - before;
+    std::printf("allocation check: %zu allocations in 1000 validations of a valid record\n", used);
+    if (!ok || used) status = 1;
   }
   return status;
 }
