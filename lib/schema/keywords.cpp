@@ -20,7 +20,7 @@ using simdjson::dom::object;
 
 namespace {
 
-constexpr unsigned kMaxDepth = 2000;  // evaluation depth: ends reference cycles that consume no input
+constexpr unsigned kMaxDepth = 1000;  // evaluation depth, a backstop for the stack
 
 struct PathSegment {
   std::string_view key;
@@ -44,6 +44,7 @@ struct Ctx {
   std::vector<uint64_t> pool;
   size_t pool_top = 0;
   unsigned depth = 0;
+  size_t hops = 0;  // evaluations on the current instance: more than there are nodes means a $ref cycle
   simdjson::dom::parser key_parser;
   std::string key_buf;
   std::vector<std::pair<uint64_t, uint32_t>> hashes;
@@ -77,18 +78,23 @@ struct PoolMark {
   ~PoolMark() { ctx.pool_top = top; }
 };
 
-// Pushes an instance path segment in error mode only.
+// Enters a member or item of the instance: pushes its path segment (in error mode only)
+// and restarts the count of in-place evaluations.
 struct PathPush {
   Ctx& ctx;
   bool pushed;
-  PathPush(Ctx& c, std::string_view key) : ctx(c), pushed(c.collecting()) {
+  size_t hops;
+  PathPush(Ctx& c, std::string_view key) : ctx(c), pushed(c.collecting()), hops(c.hops) {
     if (pushed) ctx.path.push_back({key, 0, false});
+    ctx.hops = 0;
   }
-  PathPush(Ctx& c, size_t index) : ctx(c), pushed(c.collecting()) {
+  PathPush(Ctx& c, size_t index) : ctx(c), pushed(c.collecting()), hops(c.hops) {
     if (pushed) ctx.path.push_back({{}, index, true});
+    ctx.hops = 0;
   }
   ~PathPush() {
     if (pushed) ctx.path.pop_back();
+    ctx.hops = hops;
   }
 };
 
@@ -135,6 +141,12 @@ void append_quoted(std::string& out, std::string_view s, size_t limit = 64) {
     }
   }
   out += '"';
+}
+
+std::string quote_text(std::string_view s, size_t limit = 64) {
+  std::string out;
+  append_quoted(out, s, limit);
+  return out;
 }
 
 std::string json_text(element e, size_t limit = 80) {
@@ -264,14 +276,21 @@ bool fail_impl(Ctx& ctx, const Node* n, std::string_view keyword, std::string me
   return false;
 }
 
+// Builds the message and records the error out of line, so that the evaluator's frames stay
+// small (they nest once per level of the instance).
+template <class MakeMessage>
+[[gnu::noinline, gnu::cold]] void report(Ctx& ctx, const Node* n, std::string_view keyword, MakeMessage&& make) {
+  fail_impl(ctx, n, keyword, make());
+}
+
 // Records a failure: in fast mode returns false from the evaluating function at once;
 // in error mode records the error and goes on until max_errors.
-#define FAIL(keyword, message)                  \
-  do {                                          \
-    if (!ctx.collecting()) return false;        \
-    ok = false;                                 \
-    fail_impl(ctx, n, keyword, message);        \
-    if (ctx.full()) return false;               \
+#define FAIL(keyword, message)                                            \
+  do {                                                                    \
+    if (!ctx.collecting()) return false;                                  \
+    ok = false;                                                           \
+    report(ctx, n, keyword, [&]() -> std::string { return message; });   \
+    if (ctx.full()) return false;                                         \
   } while (0)
 
 #define CHECK(expr)                             \
@@ -308,7 +327,7 @@ bool unique_items(array arr, Ctx& ctx) {
   return true;
 }
 
-bool eval_string(const Node* n, std::string_view s, Ctx& ctx) {
+[[gnu::noinline]] bool eval_string(const Node* n, std::string_view s, Ctx& ctx) {
   bool ok = true;
   // Code points lie between bytes/4 and bytes: count them only when that range is not enough.
   if ((n->max_length && s.size() > *n->max_length) || (n->min_length && s.size() / 4 < *n->min_length)) {
@@ -321,22 +340,15 @@ bool eval_string(const Node* n, std::string_view s, Ctx& ctx) {
                             std::to_string(len) + ")");
   }
   if (n->pattern && !n->pattern->search(s)) {
-    std::string m = "string ";
-    append_quoted(m, s);
-    m += " does not match pattern ";
-    append_quoted(m, n->pattern->source(), 200);
-    FAIL("pattern", m);
+    FAIL("pattern", "string " + quote_text(s) + " does not match pattern " + quote_text(n->pattern->source(), 200));
   }
   if (n->format != Format::none && !check_format(n->format, s)) {
-    std::string m = "string ";
-    append_quoted(m, s);
-    m += " is not a valid " + n->format_name;
-    FAIL("format", m);
+    FAIL("format", "string " + quote_text(s) + " is not a valid " + n->format_name);
   }
   return ok;
 }
 
-bool eval_number(const Node* n, element inst, Ctx& ctx) {
+[[gnu::noinline]] bool eval_number(const Node* n, element inst, Ctx& ctx) {
   bool ok = true;
   if (n->minimum && compare(inst, *n->minimum) < 0)
     FAIL("minimum", "value " + json_text(inst) + " is less than minimum " + json_text(n->minimum->source));
@@ -353,7 +365,7 @@ bool eval_number(const Node* n, element inst, Ctx& ctx) {
   return ok;
 }
 
-bool eval_array(const Node* n, array arr, Ctx& ctx, Ann* ann) {
+[[gnu::noinline]] bool eval_array(const Node* n, array arr, Ctx& ctx, Ann* ann) {
   bool ok = true;
   size_t size = arr.size();
   if (n->min_items && size < *n->min_items)
@@ -378,6 +390,7 @@ bool eval_array(const Node* n, array arr, Ctx& ctx, Ann* ann) {
     {
       Quiet quiet(ctx);
       for (element item : arr) {
+        PathPush push(ctx, i);
         if (eval(n->contains, item, ctx, nullptr)) {
           matches++;
           if (ann) ctx.set(ann->offset, i);
@@ -401,7 +414,7 @@ bool eval_array(const Node* n, array arr, Ctx& ctx, Ann* ann) {
 }
 
 // Validates an object key against propertyNames: the key becomes a string instance.
-bool eval_property_name(const Node* schema, std::string_view key, Ctx& ctx) {
+[[gnu::noinline]] bool eval_property_name(const Node* schema, std::string_view key, Ctx& ctx) {
   std::string buf;
   append_quoted(buf, key, SIZE_MAX);
   element e;
@@ -409,7 +422,7 @@ bool eval_property_name(const Node* schema, std::string_view key, Ctx& ctx) {
   return eval(schema, e, ctx, nullptr);
 }
 
-bool eval_object(const Node* n, object obj, Ctx& ctx, Ann* ann) {
+[[gnu::noinline]] bool eval_object(const Node* n, object obj, Ctx& ctx, Ann* ann) {
   bool ok = true;
   if (n->min_properties || n->max_properties) {
     size_t size = obj.size();
@@ -452,10 +465,7 @@ bool eval_object(const Node* n, object obj, Ctx& ctx, Ann* ann) {
       evaluated = true;
       const Node* ap = n->additional_properties;
       if (ap->is_bool && !ap->bool_value) {
-        std::string m = "property ";
-        append_quoted(m, key);
-        m += " is not allowed";
-        FAIL("additionalProperties", m);
+        FAIL("additionalProperties", "property " + quote_text(key) + " is not allowed");
       } else {
         PathPush push(ctx, key);
         CHECK(eval(ap, value, ctx, nullptr));
@@ -465,10 +475,7 @@ bool eval_object(const Node* n, object obj, Ctx& ctx, Ann* ann) {
     if (n->property_names) {
       PathPush push(ctx, key);
       if (!eval_property_name(n->property_names, key, ctx)) {
-        std::string m = "property name ";
-        append_quoted(m, key);
-        m += " does not match propertyNames";
-        FAIL("propertyNames", m);
+        FAIL("propertyNames", "property name " + quote_text(key) + " does not match propertyNames");
       }
     }
     i++;
@@ -476,20 +483,14 @@ bool eval_object(const Node* n, object obj, Ctx& ctx, Ann* ann) {
   if (track && !(small && (present_bits & n->required_mask) == n->required_mask && n->dependent_required.empty())) {
     for (uint32_t r : n->required) {
       if (!has(r)) {
-        std::string m = "missing required property ";
-        append_quoted(m, n->keys[r].name);
-        FAIL("required", m);
+        FAIL("required", "missing required property " + quote_text(n->keys[r].name));
       }
     }
     for (const DependentRequired& d : n->dependent_required) {
       if (!has(d.trigger)) continue;
       for (uint32_t r : d.required) {
         if (has(r)) continue;
-        std::string m = "property ";
-        append_quoted(m, n->keys[d.trigger].name);
-        m += " requires property ";
-        append_quoted(m, n->keys[r].name);
-        FAIL(n->draft == 7 ? "dependencies" : "dependentRequired", m);
+        FAIL(n->draft == 7 ? "dependencies" : "dependentRequired", "property " + quote_text(n->keys[d.trigger].name) + " requires property " + quote_text(n->keys[r].name));
       }
     }
   }
@@ -535,7 +536,7 @@ bool probe(const Node* s, element inst, Ctx& ctx, Ann* ann) {
   return passed;
 }
 
-bool eval_applicators(const Node* n, element inst, Ctx& ctx, Ann* ann) {
+[[gnu::noinline]] bool eval_applicators(const Node* n, element inst, Ctx& ctx, Ann* ann) {
   bool ok = true;
   for (const Node* s : n->all_of) CHECK(eval(s, inst, ctx, ann));
   if (!n->any_of.empty()) {
@@ -671,10 +672,7 @@ bool eval_node(const Node* n, element inst, Ctx& ctx, Ann* parent_ann) {
         if (!ctx.test(local.offset, i)) {
           const Node* u = n->unevaluated_properties;
           if (u->is_bool && !u->bool_value) {
-            std::string m = "property ";
-            append_quoted(m, key);
-            m += " is not allowed (unevaluatedProperties)";
-            FAIL("unevaluatedProperties", m);
+            FAIL("unevaluatedProperties", "property " + quote_text(key) + " is not allowed (unevaluatedProperties)");
           } else {
             PathPush push(ctx, key);
             CHECK(eval(u, value, ctx, nullptr));
@@ -735,12 +733,13 @@ bool leaf_valid(const Node* n, element inst, Ctx& ctx) {
 
 bool eval(const Node* n, element inst, Ctx& ctx, Ann* ann) {
   if (n->is_leaf && !ctx.collecting()) return leaf_valid(n, inst, ctx);
-  if (ctx.depth >= kMaxDepth) {
+  if (ctx.depth >= kMaxDepth || ctx.hops > ctx.schema->nodes.size()) {
     bool ok = true;
     FAIL("", "schema references recurse too deeply");
     return ok;
   }
   ctx.depth++;
+  ctx.hops++;
   bool pushed = false;
   if (ctx.schema->uses_dynamic_scope && (ctx.scope.empty() || ctx.scope.back() != n->resource)) {
     ctx.scope.push_back(n->resource);
@@ -749,6 +748,7 @@ bool eval(const Node* n, element inst, Ctx& ctx, Ann* ann) {
   bool ok = eval_node(n, inst, ctx, ann);
   if (pushed) ctx.scope.pop_back();
   ctx.depth--;
+  ctx.hops--;
   return ok;
 }
 
@@ -760,6 +760,7 @@ void reset(Ctx& ctx, const CompiledSchema* schema) {
   ctx.scope.clear();
   ctx.pool_top = 0;
   ctx.depth = 0;
+  ctx.hops = 0;
 }
 
 }  // namespace

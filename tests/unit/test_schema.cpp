@@ -227,6 +227,11 @@ TEST_CASE("references inside one schema, recursion and $dynamicRef", "[schema]")
   CHECK_FALSE(anchor("[-1]"));
   Check loop(R"({"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"})");
   CHECK_FALSE(loop("1"));  // a cycle that consumes no input ends instead of recursing forever
+  Check same(R"({"$defs": {"x": {"minimum": 0}}, "allOf": [{"$ref": "#/$defs/x"}, {"$ref": "#/$defs/x"}, {"$ref": "#/$defs/x"}]})");
+  CHECK(same("1"));  // the same subschema several times on one value is no cycle
+  Check deep(R"({"items": {"$ref": "#"}, "type": "array"})");
+  CHECK(deep(std::string(500, '[') + std::string(500, ']')));
+  CHECK_FALSE(deep(std::string(500, '[') + "1" + std::string(500, ']')));
   Check meta(R"({"$ref": "https://json-schema.org/draft/2020-12/schema"})");
   CHECK(meta(R"({"type": "string", "minLength": 1})"));
   CHECK_FALSE(meta(R"({"minLength": -1})"));
