@@ -12,6 +12,7 @@
 // by their $id, a URI that starts with a `schema_map` prefix is read from the mapped directory,
 // and relative references resolve against the schema file's own path.
 // Validator is cheap to copy and safe to use from several threads (scratch buffers are per thread).
+// Normalization (--coerce, --defaults, --drop-additional) is in schema/normalize.h.
 #pragma once
 #include <simdjson.h>
 
@@ -63,7 +64,7 @@ class Validator {
   std::shared_ptr<const CompiledSchema> schema_;
 };
 
-// "/a/b~1c" for the path segments a, b/c.
+// "instance path: message", the form sp-validate prints.
 std::string format_error(const ValidationError& e);  // "/status: expected integer, got string \"500\""
 
 }  // namespace sp::schema
