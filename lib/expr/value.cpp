@@ -24,8 +24,8 @@ std::string_view type_name(Type t) {
 void append_number(std::string& out, double d) {
   char buf[32];
   if (d == std::trunc(d) && std::fabs(d) < 9007199254740992.0) {
+    // -0 (from ceil(-0.5), say) is written 0.
     auto r = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
-    if (d == 0 && std::signbit(d)) out += '-';
     out.append(buf, r.ptr);
     return;
   }
@@ -99,6 +99,14 @@ void append_text(std::string& out, const Value& v) {
     case Type::String: out += v.text; break;
     case Type::Time: format_rfc3339_ms(out, v.nanos); break;
     case Type::Duration: format_duration(out, v.nanos); break;
+    case Type::Number:
+      // By value, not by the text it was read with, so that to_string() and hashes do not
+      // depend on how the record was read (On-Demand keeps the text, DOM does not).
+      if (std::isfinite(v.number))
+        append_number(out, v.number);
+      else
+        out += "null";
+      break;
     default: append_json(out, v);
   }
 }

@@ -115,14 +115,14 @@ class OwnedValue {
 void append_json(std::string& out, const Value& v);
 std::string to_json(const Value& v);
 
-// Appends `v` as text, as to_string() does: strings unquoted, everything else as append_json
-// writes it except that times and durations are unquoted too.
+// Appends `v` as text, as to_string() does: strings unquoted, numbers in their shortest form
+// (whatever text they were read with), times and durations unquoted, the rest as append_json.
 void append_text(std::string& out, const Value& v);
 
 // Appends a JSON string literal for `s` (quotes and escapes).
 void append_json_string(std::string& out, std::string_view s);
 
-// Shortest text for a double: integers below 2^53 as integers ("500"), otherwise
+// Shortest text for a double: integers below 2^53 as integers ("500", and -0 as "0"), otherwise
 // std::to_chars's shortest round-trip form ("0.1", "1e+300").
 void append_number(std::string& out, double d);
 
