@@ -12,13 +12,17 @@ namespace sp::expr {
 Evaluator::Evaluator(const Program& program)
     : program_(&program), slots_(program.fields().size()), aggregates_(program.aggregates().size()) {
   stack_.reserve(64);
+  init_key_orders();
 }
 
 Evaluator::~Evaluator() = default;
 
 void Evaluator::begin_record() {
   const auto& fields = program_->fields();
-  if (slots_.size() != fields.size()) slots_.resize(fields.size());
+  if (slots_.size() != fields.size()) {
+    slots_.resize(fields.size());
+    init_key_orders();
+  }
   if (aggregates_.size() != program_->aggregates().size()) aggregates_.resize(program_->aggregates().size());
   for (const auto& f : fields)
     if (f.variable.empty()) slots_[f.slot] = Value::null();

@@ -89,7 +89,8 @@ class Evaluator {
   int64_t now();
 
   simdjson::error_code load_value(simdjson::ondemand::value v, const detail::PathTrieNode& node);
-  simdjson::error_code load_object(simdjson::ondemand::object obj, const std::vector<detail::PathTrieNode>& kids);
+  simdjson::error_code load_object(simdjson::ondemand::object obj, const std::vector<detail::PathTrieNode>& kids,
+                                   uint32_t kids_id);
   simdjson::error_code load_array(simdjson::ondemand::array arr, const std::vector<detail::PathTrieNode>& kids);
   simdjson::error_code read_scalar(simdjson::ondemand::value v, Value& out);
   void load_nested_from_json(std::string_view json, const detail::PathTrieNode& node);
@@ -113,6 +114,14 @@ class Evaluator {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, std::unique_ptr<Regex>, TextHash, std::equal_to<>> dynamic_regex_;
+  // Per member list of the trie: the order to look keys up in, learnt from the records (the
+  // order of their keys), so that the lookups make one forward pass over each object.
+  struct KeyOrder {
+    std::vector<uint16_t> order;   // indices into the list (member names only)
+    std::vector<const char*> seen; // where each was found in the current record, or nullptr
+  };
+  std::vector<KeyOrder> key_orders_;
+  void init_key_orders();
   std::unique_ptr<simdjson::dom::parser> dom_;
   std::string padded_;
 };

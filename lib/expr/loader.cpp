@@ -1,4 +1,5 @@
 // Reading the fields a program needs from a record into the evaluator's slots.
+#include <algorithm>
 #include <charconv>
 
 #include "expr/evaluator.h"
@@ -64,7 +65,7 @@ error_code Evaluator::load(ondemand::document& doc) {
   if (t == ondemand::json_type::object) {
     ondemand::object obj;
     if (auto err = doc.get_object().get(obj)) return err;
-    return load_object(obj, trie);
+    return load_object(obj, trie, 0);
   }
   if (t == ondemand::json_type::array) {
     ondemand::array arr;
@@ -74,27 +75,49 @@ error_code Evaluator::load(ondemand::document& doc) {
   return SUCCESS;  // a scalar record: every field is null
 }
 
-// One pass over the members; stops as soon as every wanted key was seen.
-error_code Evaluator::load_object(ondemand::object obj, const std::vector<PathTrieNode>& kids) {
-  size_t want = 0;
-  for (const auto& k : kids) want += !k.index_only;
-  if (want == 0) return SUCCESS;
-  if (kids.size() > 64) want = SIZE_MAX;  // too many to track: read to the end
-  uint64_t seen = 0;
-  for (auto member : obj) {
-    ondemand::field field;
-    if (auto err = std::move(member).get(field)) return err;
-    ondemand::raw_json_string key = field.key();
-    for (size_t i = 0; i < kids.size(); ++i) {
-      const PathTrieNode& k = kids[i];
-      if (k.index_only || (i < 64 && ((seen >> i) & 1))) continue;
-      if (!key.unsafe_is_equal(k.key)) continue;
-      if (i < 64) seen |= uint64_t{1} << i;
-      if (auto err = load_value(field.value(), k)) return err;
-      --want;
-      break;
+void Evaluator::init_key_orders() {
+  key_orders_.assign(program_->trie_lists(), KeyOrder{});
+  auto init = [&](auto& self, const std::vector<PathTrieNode>& list, uint32_t id) -> void {
+    KeyOrder& ko = key_orders_[id];
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (!list[i].index_only) ko.order.push_back(static_cast<uint16_t>(i));
+      if (!list[i].kids.empty()) self(self, list[i].kids, list[i].kids_id);
     }
-    if (want == 0) break;
+    ko.seen.assign(list.size(), nullptr);
+  };
+  init(init, program_->trie(), 0);
+}
+
+// Looks the wanted keys up with find_field_unordered in the order they had in the previous
+// record: for records of one shape that is a single forward pass over the object, stopping
+// at the last wanted key (much cheaper than visiting every member).
+error_code Evaluator::load_object(ondemand::object obj, const std::vector<PathTrieNode>& kids, uint32_t kids_id) {
+  KeyOrder& ko = key_orders_[kids_id];
+  const char* prev = nullptr;
+  bool in_order = true;
+  for (uint16_t i : ko.order) {
+    const PathTrieNode& k = kids[i];
+    ondemand::value v;
+    error_code err = obj.find_field_unordered(k.key).get(v);
+    if (err == NO_SUCH_FIELD) {
+      ko.seen[i] = nullptr;
+      continue;
+    }
+    if (err) return err;
+    const char* at = v.current_location().value_unsafe();
+    ko.seen[i] = at;
+    if (prev && at < prev) in_order = false;
+    prev = at;
+    if (auto e = load_value(v, k)) return e;
+  }
+  if (!in_order) {
+    // Absent keys go last: they cost a full scan wherever they are.
+    std::sort(ko.order.begin(), ko.order.end(), [&](uint16_t a, uint16_t b) {
+      const char* x = ko.seen[a];
+      const char* y = ko.seen[b];
+      if (!x || !y) return x && !y;
+      return x < y;
+    });
   }
   return SUCCESS;
 }
@@ -132,7 +155,7 @@ error_code Evaluator::load_value(ondemand::value v, const PathTrieNode& node) {
   if (t == ondemand::json_type::object) {
     ondemand::object obj;
     if (auto err = v.get_object().get(obj)) return err;
-    return load_object(obj, node.kids);
+    return load_object(obj, node.kids, node.kids_id);
   }
   if (t == ondemand::json_type::array) {
     ondemand::array arr;

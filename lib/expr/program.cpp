@@ -469,6 +469,16 @@ void Program::rebuild_trie() {
         level = &node->kids;
     }
   }
+  // Number the member lists (the top level is 0) so that an evaluator can keep per-list state.
+  trie_lists_ = 1;
+  auto number = [&](auto& self, std::vector<detail::PathTrieNode>& list) -> void {
+    for (auto& n : list) {
+      if (n.kids.empty()) continue;
+      n.kids_id = trie_lists_++;
+      self(self, n.kids);
+    }
+  };
+  number(number, trie_);
 }
 
 }  // namespace sp::expr

@@ -76,6 +76,7 @@ struct PathTrieNode {
   int64_t index = -1;     // array index, or -1
   bool index_only = false;
   int32_t slot = -1;      // >= 0 when a field ends here
+  uint32_t kids_id = 0;   // number of the `kids` list (the top-level list is 0)
   std::vector<PathTrieNode> kids;
 };
 }  // namespace detail
@@ -107,6 +108,7 @@ class Program {
   const std::vector<AggregateCall>& aggregates() const { return aggregates_; }
   const CompileOptions& options() const { return options_; }
   const std::vector<detail::PathTrieNode>& trie() const { return trie_; }
+  size_t trie_lists() const { return trie_lists_; }
 
  private:
   friend class Compiler;
@@ -126,6 +128,7 @@ class Program {
   std::vector<FieldRef> fields_;
   std::vector<AggregateCall> aggregates_;
   std::vector<detail::PathTrieNode> trie_;
+  size_t trie_lists_ = 1;
 };
 
 }  // namespace sp::expr
