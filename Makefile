@@ -1,0 +1,51 @@
+# Thin wrapper over CMake for the README's commands.
+#   make demo    install build dependencies, build, run the demo pipeline
+#   make check   install test dependencies, build, run every test (also under ASan+UBSan)
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+SHARED     ?= $(abspath ../shared)
+
+.PHONY: all demo check deps deps-build build test asan bench install package clean
+
+all: build
+
+deps-build:
+	tests/install-deps --build
+
+deps:
+	tests/install-deps
+
+build:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSP_BUILD_TESTS=ON
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: deps-build
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSP_BUILD_TESTS=OFF
+	cmake --build $(BUILD) -j $(JOBS)
+	tests/demo $(BUILD) $(SHARED)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The unit and CLI tests again, built with AddressSanitizer and UndefinedBehaviorSanitizer.
+asan:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSP_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|cli'
+
+check: deps
+	$(MAKE) asan
+	$(MAKE) test
+
+bench: build
+	tests/bench/validate $(BUILD) $(SHARED)
+
+install: build
+	cmake --install $(BUILD)
+
+package: build
+	cd $(BUILD) && cpack -G DEB
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,43 @@
+#include "cli/dead_letter.h"
+
+#include "json/writer.h"
+
+namespace sp::cli {
+
+DeadLetter::DeadLetter(const std::string& path) : path_(path) {
+  if (path.empty()) return;
+  io::OutputOptions opts;
+  opts.append = true;
+  opts.mode = 0600;  // rejected records may hold anything: keep them private
+  opts.sync_on_close = true;
+  out_ = io::Output::open(path, opts);
+}
+
+void DeadLetter::write(const Rejection& r) {
+  ++written_;
+  if (!out_) return;
+  line_.clear();
+  json::ObjectWriter w(line_);
+  if (!r.source.empty()) w.str("source", r.source);
+  w.uinteger("line", r.line);
+  w.uinteger("offset", r.offset);
+  w.str("error", r.error);
+  w.str("raw", r.raw);
+  if (!json::is_valid_utf8(r.raw)) {
+    w.key("raw_base64");
+    json::append_base64(line_, r.raw);
+  }
+  if (r.raw_truncated) {
+    w.boolean("raw_truncated", true);
+    w.uinteger("raw_bytes", r.raw_bytes);
+  }
+  line_ += r.extra_members;
+  w.close();
+  out_->write_line(line_);
+}
+
+void DeadLetter::close() {
+  if (out_) out_->close();
+}
+
+}  // namespace sp::cli
