@@ -37,7 +37,7 @@ void Evaluator::error(const Node& n, std::string_view message) {
 template <class MakeMessage>
 void Evaluator::report(const Node& n, MakeMessage&& make) {
   ++errors_;
-  if (first_error_.empty()) first_error_ = "column " + std::to_string(n.pos) + ": " + make();
+  if (first_error_.empty()) first_error_ = "column " + std::to_string(n.pos + 1) + ": " + make();  // 1-based, as users count
 }
 
 int64_t Evaluator::now() {

@@ -11,11 +11,10 @@ namespace {
 const char kHex[] = "0123456789abcdef";
 
 // The bytes a value hashes as: a string's own bytes, anything else its text.
-std::string_view hash_input(Context& cx, const Value& v, std::string& tmp) {
+std::string_view hash_input(Context&, const Value& v, std::string& tmp) {
   if (v.type == Type::String) return v.text;
   tmp.clear();
   append_text(tmp, v);
-  (void)cx;
   return tmp;
 }
 
@@ -50,9 +49,17 @@ Value f_sample(Context& cx, const Value* a, size_t) {
   if (!arg_number(cx, a, 1, rate)) return {};
   std::string& tmp = cx.buffer();
   std::string_view in = hash_input(cx, a[0], tmp);
-  uint64_t h = XXH64(in.data(), in.size(), 0);
-  return Value::of_bool(static_cast<double>(h >> 11) * 0x1p-53 < rate);
+  return Value::of_bool(sample_bytes(in, rate));
 }
+
+}  // namespace
+
+bool sample_bytes(std::string_view bytes, double rate) {
+  uint64_t h = XXH64(bytes.data(), bytes.size(), 0);
+  return static_cast<double>(h >> 11) * 0x1p-53 < rate;
+}
+
+namespace {
 
 const FunctionDef kFunctions[] = {
     {.name = "sha256", .signature = "sha256(x)", .min_args = 1, .max_args = 1, .impl = f_sha256, .returns = Type::String},

@@ -85,6 +85,11 @@ class Context {
   const Node& call_;
 };
 
+// The sampling decision of sample(key, rate), also used by sp-filter --sample: true for a
+// fraction `rate` of keys, always the same ones (XXH64, seed 0, of the bytes; top 53 bits as a
+// fraction in [0, 1)). A value's bytes are its text (to_string).
+bool sample_bytes(std::string_view bytes, double rate);
+
 // Argument helpers for implementations: on a wrong type they count the error and return false.
 bool arg_string(Context& cx, const Value* a, size_t i, std::string_view& out);
 bool arg_number(Context& cx, const Value* a, size_t i, double& out);

@@ -49,7 +49,7 @@ size_t lex_string(std::string_view s, size_t i, Token& t) {
   char q = s[i];
   size_t open = i++;
   for (;;) {
-    if (i >= s.size()) fail(s, open, "unterminated string (opened at column " + std::to_string(open) + ")");
+    if (i >= s.size()) fail(s, open, "unterminated string");
     char c = s[i];
     if (c == q) {
       if (q == '\'' && i + 1 < s.size() && s[i + 1] == '\'') {
@@ -112,7 +112,7 @@ size_t lex_path(std::string_view s, size_t i, Token& t) {
     if (s[i] == '`') {
       size_t open = i++;
       while (i < s.size() && s[i] != '`') ++i;
-      if (i >= s.size()) fail(s, open, "unterminated `name` (opened at column " + std::to_string(open) + ")");
+      if (i >= s.size()) fail(s, open, "unterminated `name`");
       ++i;
       plain = false;
     } else if (digit(s[i])) {

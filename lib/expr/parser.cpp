@@ -213,7 +213,7 @@ class Parser {
           continue;
         }
         if (peek().kind != Tok::RParen)
-          fail(peek().pos, "expected ')' to close '(' opened at column " + std::to_string(open));
+          fail(peek().pos, "expected ')' to close '(' opened at column " + std::to_string(open + 1));
         next();
         break;
       }
@@ -226,7 +226,7 @@ class Parser {
       n->kids.push_back(std::move(left));
       n->kids.push_back(parse_sum());
       if (!is_word(peek(), "and"))
-        fail(peek().pos, "expected 'and' in 'between' (at column " + std::to_string(bpos) + "), found " +
+        fail(peek().pos, "expected 'and' in 'between' (at column " + std::to_string(bpos + 1) + "), found " +
                              describe(peek(), src_));
       next();
       n->kids.push_back(parse_sum());
@@ -291,7 +291,7 @@ class Parser {
       n->kids.push_back(std::move(e));
       n->kids.push_back(parse_or());
       if (peek().kind != Tok::RBracket)
-        fail(peek().pos, "expected ']' to close '[' opened at column " + std::to_string(open));
+        fail(peek().pos, "expected ']' to close '[' opened at column " + std::to_string(open + 1));
       next();
       n->end = last_end_;
       e = std::move(n);
@@ -316,7 +316,7 @@ class Parser {
         uint32_t open = next().pos;
         NodePtr e = parse_or();
         if (peek().kind != Tok::RParen)
-          fail(peek().pos, "expected ')' to close '(' opened at column " + std::to_string(open));
+          fail(peek().pos, "expected ')' to close '(' opened at column " + std::to_string(open + 1));
         next();
         e->begin = open;
         e->end = last_end_;
@@ -381,7 +381,7 @@ class Parser {
       }
     }
     if (peek().kind != Tok::RParen)
-      fail(peek().pos, "expected ')' to close '(' opened at column " + std::to_string(open));
+      fail(peek().pos, "expected ')' to close '(' opened at column " + std::to_string(open + 1));
     next();
     n->end = last_end_;
     return n;
@@ -394,14 +394,14 @@ class Parser {
       n->has_subject = true;
       n->kids.push_back(parse_or());
       if (!is_word(peek(), "when"))
-        fail(peek().pos, "expected 'when' in 'case' (at column " + std::to_string(case_pos) + "), found " +
+        fail(peek().pos, "expected 'when' in 'case' (at column " + std::to_string(case_pos + 1) + "), found " +
                              describe(peek(), src_));
     }
     while (is_word(peek(), "when")) {
       uint32_t when_pos = next().pos;
       n->kids.push_back(parse_or());
       if (!is_word(peek(), "then"))
-        fail(peek().pos, "expected 'then' after the 'when' at column " + std::to_string(when_pos) + ", found " +
+        fail(peek().pos, "expected 'then' after the 'when' at column " + std::to_string(when_pos + 1) + ", found " +
                              describe(peek(), src_));
       next();
       n->kids.push_back(parse_or());
@@ -412,7 +412,7 @@ class Parser {
       n->kids.push_back(parse_or());
     }
     if (!is_word(peek(), "end"))
-      fail(peek().pos, "expected 'end' to close 'case' opened at column " + std::to_string(case_pos) +
+      fail(peek().pos, "expected 'end' to close 'case' opened at column " + std::to_string(case_pos + 1) +
                            ", found " + describe(peek(), src_));
     next();
     n->end = last_end_;

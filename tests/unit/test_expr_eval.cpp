@@ -198,31 +198,31 @@ TEST_CASE("type errors are null and counted", "[expr]") {
     const char* first_error;
   };
   const Case cases[] = {
-      {"'a' * 2", "column 4: cannot apply '*' to string and number"},
-      {"s + 1", "column 2: cannot apply '+' to string and number"},
-      {"n = 'x'", "column 2: cannot compare number with string using '='"},
-      {"n > s", "column 2: cannot compare number with string using '>'"},
-      {"n and true", "column 2: 'and' needs true or false, got number"},
-      {"not s", "column 0: 'not' needs true or false, got string"},
-      {"n / 0", "column 2: division by zero"},
-      {"n % 0", "column 2: division by zero"},
-      {"-s", "column 0: cannot negate a string"},
-      {"n like 'a%'", "column 2: 'like' needs a string, got number"},
-      {"n =~ 'a'", "column 2: '=~' needs a string, got number"},
-      {"lower(n)", "column 0: lower(): argument 1 must be a string, got number"},
-      {"substr(s, 'x')", "column 0: substr(): argument 2 must be a number, got string"},
-      {"to_number(s)", "column 0: to_number(): 'abc' is not a number"},
-      {"log(0)", "column 0: log(): the argument must be positive"},
-      {"pow(10, 400)", "column 0: pow(): the result is not a finite number"},
-      {"time_floor(s, 1m)", "column 0: time_floor(): argument 1 is not an RFC 3339 time: 'abc'"},
-      {"time_floor(n, 0s)", "column 0: time_floor(): the duration must be positive"},
-      {"cidr_match(s, '10.0.0.0/8')", "column 0: cidr_match(): 'abc' is not an IP address"},
-      {"s[n]", "column 1: cannot index string with number"},
-      {"n between 's' and 't'", "column 2: 'between' compares values of different types"},
-      {"n in ('a', 'b')", "column 2: 'in' compares a number with a value of another type"},
-      {"1e308 * 10", "column 6: the result of '*' is out of range"},
-      {"parse_time(s, '%Y')", "column 0: parse_time(): 'abc' does not match the format '%Y'"},
-      {"min(n, s)", "column 0: min(): cannot compare values of different types"},
+      {"'a' * 2", "column 5: cannot apply '*' to string and number"},
+      {"s + 1", "column 3: cannot apply '+' to string and number"},
+      {"n = 'x'", "column 3: cannot compare number with string using '='"},
+      {"n > s", "column 3: cannot compare number with string using '>'"},
+      {"n and true", "column 3: 'and' needs true or false, got number"},
+      {"not s", "column 1: 'not' needs true or false, got string"},
+      {"n / 0", "column 3: division by zero"},
+      {"n % 0", "column 3: division by zero"},
+      {"-s", "column 1: cannot negate a string"},
+      {"n like 'a%'", "column 3: 'like' needs a string, got number"},
+      {"n =~ 'a'", "column 3: '=~' needs a string, got number"},
+      {"lower(n)", "column 1: lower(): argument 1 must be a string, got number"},
+      {"substr(s, 'x')", "column 1: substr(): argument 2 must be a number, got string"},
+      {"to_number(s)", "column 1: to_number(): 'abc' is not a number"},
+      {"log(0)", "column 1: log(): the argument must be positive"},
+      {"pow(10, 400)", "column 1: pow(): the result is not a finite number"},
+      {"time_floor(s, 1m)", "column 1: time_floor(): argument 1 is not an RFC 3339 time: 'abc'"},
+      {"time_floor(n, 0s)", "column 1: time_floor(): the duration must be positive"},
+      {"cidr_match(s, '10.0.0.0/8')", "column 1: cidr_match(): 'abc' is not an IP address"},
+      {"s[n]", "column 2: cannot index string with number"},
+      {"n between 's' and 't'", "column 3: 'between' compares values of different types"},
+      {"n in ('a', 'b')", "column 3: 'in' compares a number with a value of another type"},
+      {"1e308 * 10", "column 7: the result of '*' is out of range"},
+      {"parse_time(s, '%Y')", "column 1: parse_time(): 'abc' does not match the format '%Y'"},
+      {"min(n, s)", "column 1: min(): cannot compare values of different types"},
   };
   for (const auto& c : cases) {
     INFO(c.expr);
@@ -241,7 +241,7 @@ TEST_CASE("type errors are null and counted", "[expr]") {
   ev.load(MapRecord{{"n", Value::of_number(3)}});
   CHECK(ev.test(0));
   CHECK(ev.error_count() == 3);
-  CHECK(ev.first_error() == "column 2: cannot apply '*' to string and number");
+  CHECK(ev.first_error() == "column 3: cannot apply '*' to string and number");
   ev.reset_errors();
   CHECK(ev.error_count() == 0);
 }
