@@ -35,6 +35,7 @@ int body(sp::cli::Program& prog) {
       ->group(g);
   app.add_option("--exclude", o.exclude, "Remove these fields from every record written (repeatable; a,b,c)")
       ->type_name("FIELD")
+      ->allow_extra_args(false)  // one per occurrence: the input files after it are not taken
       ->default_str("")
       ->group(g);
   app.add_option("-n,--limit", o.limit, "Stop after writing N records")->type_name("N")->default_str("0 (no limit)")->group(g);
