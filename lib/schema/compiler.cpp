@@ -249,6 +249,7 @@ void Compiler::compile_keywords(Node& n, int doc, const std::string& ptr, object
     }
     auto dep_required = [&](std::string_view kw, std::string_view trigger, element list) {
       DependentRequired d;
+      d.keyword = kw == "dependencies" ? "dependencies" : "dependentRequired";
       d.trigger = n.add_key(trigger);
       for (element x : as_array(list)) {
         std::string_view name;
@@ -264,7 +265,8 @@ void Compiler::compile_keywords(Node& n, int doc, const std::string& ptr, object
         dep_required("dependentRequired", k, list);
       }
     }
-    if (draft == 7 && get("dependencies", v)) {
+    // draft-07 `dependencies`; 2020-12 split it in two but still accepts it here, as most validators do
+    if (get("dependencies", v)) {
       if (!v.is_object()) fail(doc, at("dependencies"), "dependencies must be an object");
       for (auto [k, dep] : as_object(v)) {
         if (dep.is_array()) {
