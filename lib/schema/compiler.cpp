@@ -265,8 +265,8 @@ void Compiler::compile_keywords(Node& n, int doc, const std::string& ptr, object
         dep_required("dependentRequired", k, list);
       }
     }
-    // draft-07 `dependencies`; 2020-12 split it in two but still accepts it here, as most validators do
-    if (get("dependencies", v)) {
+    // draft-07 `dependencies`; 2020-12 replaced it by dependentRequired/dependentSchemas and ignores it
+    if (draft == 7 && get("dependencies", v)) {
       if (!v.is_object()) fail(doc, at("dependencies"), "dependencies must be an object");
       for (auto [k, dep] : as_object(v)) {
         if (dep.is_array()) {
