@@ -233,7 +233,7 @@ AnomalyResult AnomalyDetector::observe(std::string_view key, std::span<const dou
           continue;
         }
         unit_[i] = static_cast<float>(std::clamp(0.5 + m.z(x[i]) / 8.0, 0.0, 1.0));
-        m.add(x[i], params_.alpha, warmup, 0);
+        m.add(x[i], params_.alpha, warmup, 4.0);  // clipped: outliers must not move the scale
       }
       const double size_limit = 0.1 * double(params_.window);
       double log_mass = 0;  // summed over the trees: a geometric mean, so one tree cannot dominate
@@ -270,7 +270,7 @@ AnomalyResult AnomalyDetector::observe(std::string_view key, std::span<const dou
       // Less mass than usual is anomalous: the score is the deficit in standard deviations.
       double z = -st.log_mass.z(lm);
       bool mass_warm = st.log_mass.n >= warmup;
-      st.log_mass.add(lm, params_.alpha, warmup, threshold_);
+      st.log_mass.add(lm, 1.0 / double(params_.window), warmup, threshold_);
       r.score = cap(std::max(0.0, z));
       r.anomaly = mass_warm && r.score > threshold_;
       return r;

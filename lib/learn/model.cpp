@@ -86,8 +86,8 @@ size_t Model::add_class(ClassLabel c) {
   return classes_.size() - 1;
 }
 
-bool Model::label(const RecordScanner& scanner, const SlotValue& v, Label& out, std::string& error, bool may_add) {
-  const std::string& name = target_.text();
+bool Model::label(const SlotValue& v, Label& out, std::string& error, bool may_add, const std::string* field) {
+  const std::string& name = field ? *field : target_.text();
   if (v.type == ValueType::kMissing || v.type == ValueType::kNull) {
     error = v.type == ValueType::kMissing ? "no target field '" + name + "'" : "target '" + name + "' is null";
     return false;
@@ -96,7 +96,6 @@ bool Model::label(const RecordScanner& scanner, const SlotValue& v, Label& out, 
     error = "target '" + name + "' is " + type_name(v.type) + why;
     return false;
   };
-  (void)scanner;
   switch (task_) {
     case Task::kRegression:
       if (v.type != ValueType::kNumber) return wrong(", expected a number");

@@ -86,7 +86,8 @@ class Model {
   // The label of a record's target value; false with `error` set when it has none or the
   // wrong type. A multiclass label not seen before becomes a new class unless the classes are
   // fixed or max_classes is reached.
-  bool label(const RecordScanner& scanner, const SlotValue& v, Label& out, std::string& error, bool may_add);
+  // `field` names the label's field in messages (default: the model's target).
+  bool label(const SlotValue& v, Label& out, std::string& error, bool may_add, const std::string* field = nullptr);
 
   void predict(std::span<const Feature> x, Prediction& out) const;
   // Learns from one record, given the prediction predict() made for it before.

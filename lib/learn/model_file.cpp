@@ -224,8 +224,9 @@ std::unique_ptr<Model> parse_model(std::string_view json_text, const std::string
                   std::to_string(kModelFormatVersion) + ")");
 
   ModelConfig cfg;
+  std::string task = str("task");
   try {
-    cfg.task = parse_task(str("task"));
+    cfg.task = parse_task(task);
   } catch (const UsageError& e) {
     bad(name, e.what());
   }

@@ -84,6 +84,7 @@ int predict(cli::Program& prog, PredictOptions& opts) {
     for (auto& f : anomaly_spec.features) {
       if (f.transform == Transform::kCat)
         throw UsageError("--anomaly: '" + f.name + "' is categorical; anomaly features are numbers");
+      if (f.transform == Transform::kAuto) f.transform = Transform::kNum;  // numeric strings are read
       f.kind = Kind::kNumeric;
     }
     detector = std::make_unique<AnomalyDetector>(opts.anomaly_params, anomaly_spec.features.size());
@@ -182,9 +183,12 @@ int predict(cli::Program& prog, PredictOptions& opts) {
       prog.input_failed(e.what());
       continue;
     }
+    // Look at the model file after a pause in the input, not only before it: a new model
+    // written while the input was idle must score the records that end the pause.
+    bool refilled = false;
     reader->on_refill([&] {
       out->flush();
-      maybe_reload();
+      refilled = true;
     });
     std::string_view source = path == "-" ? std::string_view() : std::string_view(reader->name());
     io::Line line;
@@ -196,8 +200,9 @@ int predict(cli::Program& prog, PredictOptions& opts) {
     while (reader->next(line)) {
       st.records_in.add();
       st.bytes_in.set(bytes_before + reader->bytes_read());
-      if (++since_check == 1024) {
+      if (++since_check == 1024 || refilled) {
         since_check = 0;
+        refilled = false;
         maybe_reload();
       }
       if (line.too_long) {
@@ -254,7 +259,7 @@ int predict(cli::Program& prog, PredictOptions& opts) {
         if (p.label_slot != kNone) {
           const SlotValue& lv = p.scanner.slot(p.label_slot);
           if (lv.type != ValueType::kMissing && lv.type != ValueType::kNull) {
-            if (m.label(p.scanner, lv, label, error, true)) {
+            if (m.label(lv, label, error, true, &learn_from.text())) {
               labeled = true;
             } else {
               c_bad_labels.add();

@@ -190,7 +190,7 @@ int train(cli::Program& prog, TrainOptions& opts) {
         reject(c_bad_features, error);
         continue;
       }
-      if (!model->label(scanner, scanner.slot(target_slot), label, error, true)) {
+      if (!model->label(scanner.slot(target_slot), label, error, true)) {
         reject(c_bad_target, error);
         continue;
       }

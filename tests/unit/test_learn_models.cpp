@@ -35,7 +35,7 @@ Metrics run(Model& model, int n, Make make, uint64_t seed = 1) {
     line.append(simdjson::SIMDJSON_PADDING, ' ');
     REQUIRE(scanner.scan(line.data(), len));
     REQUIRE(enc.check(err));
-    REQUIRE(model.label(scanner, scanner.slot(target), label, err, true));
+    REQUIRE(model.label(scanner.slot(target), label, err, true));
     enc.encode(x, true);
     model.predict(x, pred);
     model.score(pred, label, m);
@@ -127,7 +127,7 @@ TEST_CASE("binary targets: true/false, 1/0, or a --positive rule", "[learn][mode
     size_t len = line.size();
     line.append(simdjson::SIMDJSON_PADDING, ' ');
     REQUIRE(s.scan(line.data(), len));
-    return m.label(s, s.slot(slot), l, err, true) ? (l.y > 0.5 ? 1 : 0) : -1;
+    return m.label(s.slot(slot), l, err, true) ? (l.y > 0.5 ? 1 : 0) : -1;
   };
   Model plain(config(Task::kBinary));
   CHECK(label_of(plain, "true") == 1);
@@ -175,12 +175,12 @@ TEST_CASE("declared classes are fixed; others are rejected", "[learn][model]") {
   REQUIRE(s.scan(line.data(), 9));
   Label l;
   std::string err;
-  CHECK_FALSE(m.label(s, s.slot(slot), l, err, true));
+  CHECK_FALSE(m.label(s.slot(slot), l, err, true));
   CHECK(err.find("--classes") != std::string::npos);
   line = "{\"y\":3}";
   line.append(simdjson::SIMDJSON_PADDING, ' ');
   REQUIRE(s.scan(line.data(), 7));
-  REQUIRE(m.label(s, s.slot(slot), l, err, true));
+  REQUIRE(m.label(s.slot(slot), l, err, true));
   CHECK(l.cls == 2);
 }
 
