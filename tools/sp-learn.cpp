@@ -48,6 +48,7 @@ int body(sp::cli::Program& prog) {
       ->type_name("LIST")
       ->group(g);
   app.add_option("--interact", interact, "Add the products of two features, a:b (repeatable)")
+      ->allow_extra_args(false)  // one value per --interact: the next word is an input file
       ->default_str("")
       ->type_name("A:B")
       ->group(g);

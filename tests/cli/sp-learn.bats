@@ -190,6 +190,11 @@ EOF
   run -0 sp-learn -q --config learn.toml ev.ndjson
   run -0 jq -c '[.interactions, .bits, .positive]' m.json
   assert_output '[["method:service","service:log(latency_ms)"],12,">=400"]'
+  # On the command line, each --interact takes one value: the input file after it stays one.
+  run -0 sp-learn -q --target status --features 'method, service' --positive '>=400' --interact method:service \
+    --interact service:method --model m2.json ev.ndjson
+  run -0 jq -c '[.interactions, .records]' m2.json
+  assert_output '[["method:service","service:method"],500]'
 }
 
 @test "usage errors exit 2 and say what is wrong" {
