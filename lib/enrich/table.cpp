@@ -4,7 +4,6 @@
 #include <xxhash.h>
 
 #include <algorithm>
-#include <unordered_set>
 
 #include "io/error.h"
 #include "io/source.h"
@@ -44,6 +43,14 @@ size_t column_index(const std::string& path, const std::vector<std::string>& hea
   throw Error(path + ": no column '" + name + "' (" + role + "); the header has: " + column_list(header));
 }
 
+void check_header(const std::vector<std::string>& header) {
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (header[i].empty()) throw Error("column " + std::to_string(i + 1) + " has no name in the header");
+    for (size_t j = 0; j < i; ++j)
+      if (header[j] == header[i]) throw Error("two columns are named '" + header[i] + "'");
+  }
+}
+
 // A CSV/TSV file as cells, the header first, with JSON text for each cell by column type.
 struct Delimited {
   std::vector<std::string> header;
@@ -65,10 +72,10 @@ Delimited read_delimited(const std::string& path, TableFormat fmt) {
   }
   if (rows.empty()) throw Error(path + ": empty file (expected a header line with the column names)");
   d.header = std::move(rows[0]);
-  for (size_t i = 0; i < d.header.size(); ++i) {
-    if (d.header[i].empty()) throw Error(path + ": column " + std::to_string(i + 1) + " has no name in the header");
-    for (size_t j = 0; j < i; ++j)
-      if (d.header[j] == d.header[i]) throw Error(path + ": two columns are named '" + d.header[i] + "'");
+  try {
+    check_header(d.header);
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
   }
   d.numeric.assign(d.header.size(), true);
   std::vector<bool> any(d.header.size(), false);
@@ -140,106 +147,120 @@ TableFormat table_format(std::string_view path) {
   return TableFormat::kCsv;
 }
 
+bool DelimitedReader::next(std::vector<std::string>& cells, uint64_t& line) {
+  size_t n = text_.size();
+  if (pos_ >= n) return false;
+  size_t count = 0;
+  auto cell = [&]() -> std::string& {
+    if (cells.size() <= count) cells.emplace_back();
+    return cells[count];
+  };
+  cell().clear();
+  line = line_;
+  while (pos_ < n) {
+    char c = text_[pos_];
+    if (quoting_ && c == '"' && cell().empty()) {
+      // A quoted cell: up to the closing quote, "" standing for one quote.
+      uint64_t quote_line = line_;
+      std::string& out = cell();
+      ++pos_;
+      for (;;) {
+        if (pos_ >= n) throw Error("line " + std::to_string(quote_line) + ": a quoted cell is not closed");
+        size_t q = text_.find('"', pos_);
+        size_t end = q == std::string_view::npos ? n : q;
+        for (size_t k = pos_; k < end; ++k)
+          if (text_[k] == '\n') ++line_;
+        out.append(text_.data() + pos_, end - pos_);
+        pos_ = end;
+        if (pos_ >= n) continue;
+        if (pos_ + 1 < n && text_[pos_ + 1] == '"') {
+          out += '"';
+          pos_ += 2;
+          continue;
+        }
+        ++pos_;
+        break;
+      }
+      continue;
+    }
+    if (c == sep_) {
+      ++count;
+      cell().clear();
+      ++pos_;
+      continue;
+    }
+    if (c == '\n' || c == '\r') {
+      if (c == '\r' && pos_ + 1 < n && text_[pos_ + 1] == '\n') ++pos_;
+      ++pos_;
+      ++line_;
+      break;
+    }
+    // A run of plain bytes at once.
+    size_t end = pos_ + 1;
+    while (end < n && text_[end] != sep_ && text_[end] != '\n' && text_[end] != '\r' && text_[end] != '"') ++end;
+    cell().append(text_.data() + pos_, end - pos_);
+    pos_ = end;
+  }
+  cells.resize(count + 1);
+  return true;
+}
+
 void parse_delimited(std::string_view text, char sep, bool quoting, std::vector<std::vector<std::string>>& rows,
                      std::vector<uint64_t>& lines) {
   rows.clear();
   lines.clear();
+  DelimitedReader reader(text, sep, quoting);
   std::vector<std::string> cells;
-  std::string cell;
-  uint64_t line = 1, row_line = 1;
-  size_t i = 0, n = text.size();
-  bool row_open = false;
-  while (i < n) {
-    char c = text[i];
-    if (quoting && c == '"' && cell.empty()) {
-      // A quoted cell: up to the closing quote, "" standing for one quote.
-      uint64_t quote_line = line;
-      ++i;
-      for (;;) {
-        if (i >= n) throw Error("line " + std::to_string(quote_line) + ": a quoted cell is not closed");
-        if (text[i] == '"') {
-          if (i + 1 < n && text[i + 1] == '"') {
-            cell += '"';
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        if (text[i] == '\n') ++line;
-        cell += text[i++];
-      }
-      row_open = true;
-      continue;
-    }
-    if (c == sep) {
-      cells.push_back(std::move(cell));
-      cell.clear();
-      row_open = true;
-      ++i;
-      continue;
-    }
-    if (c == '\n' || c == '\r') {
-      if (c == '\r' && i + 1 < n && text[i + 1] == '\n') ++i;
-      ++i;
-      cells.push_back(std::move(cell));
-      cell.clear();
-      rows.push_back(std::move(cells));
-      cells.clear();
-      lines.push_back(row_line);
-      row_line = ++line;
-      row_open = false;
-      continue;
-    }
-    cell += c;
-    row_open = true;
-    ++i;
-  }
-  if (row_open || !cell.empty()) {
-    cells.push_back(std::move(cell));
-    rows.push_back(std::move(cells));
-    lines.push_back(row_line);
+  uint64_t line;
+  while (reader.next(cells, line)) {
+    rows.push_back(cells);
+    lines.push_back(line);
   }
 }
 
 uint64_t KeyedTable::hash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
 
-void KeyedTable::add(const std::string& path, std::string_view key, Row row) {
-  if (key.size() > UINT16_MAX) throw Error(path + ": a key is longer than 65535 bytes");
-  if (arena_.size() + key.size() + row.members.size() + sizeof(EntryHeader) >= kEmpty)
-    throw Error(path + ": the table is too large (over 4 GB)");
-  size_t shape = shapes_.size();
-  for (size_t i = shapes_.size(); i-- > 0;)
-    if (shapes_[i] == row.shape) { shape = i; break; }
-  if (shape == shapes_.size()) {
-    if (shape > UINT16_MAX) throw Error(path + ": over 65535 different sets of member names");
-    shapes_.push_back(row.shape);
-  }
-  EntryHeader e{static_cast<uint32_t>(row.members.size()), static_cast<uint16_t>(key.size()),
-                static_cast<uint16_t>(shape)};
-  offsets_.push_back(static_cast<uint32_t>(arena_.size()));
-  arena_.append(reinterpret_cast<const char*>(&e), sizeof e);
-  arena_ += key;
-  arena_ += row.members;
-  ++size_;
-}
-
-void KeyedTable::build_index() {
+void KeyedTable::reserve(size_t entries) {
   size_t n = 16;
-  while (n < offsets_.size() * 2) n <<= 1;  // at most half full
+  while (n < entries * 2 + 2) n <<= 1;  // at most half full
   slots_.assign(n, Slot{});
   mask_ = n - 1;
-  for (uint32_t off : offsets_) {
+}
+
+uint16_t KeyedTable::shape_index(const std::string& path, const std::shared_ptr<const Shape>& shape) {
+  for (size_t i = shapes_.size(); i-- > 0;)
+    if (shapes_[i] == shape) return static_cast<uint16_t>(i);
+  if (shapes_.size() > UINT16_MAX) throw Error(path + ": over 65535 different sets of member names");
+  shapes_.push_back(shape);
+  return static_cast<uint16_t>(shapes_.size() - 1);
+}
+
+bool KeyedTable::insert(const std::string& path, std::string_view key, std::string_view members, uint16_t shape) {
+  if (key.size() > UINT16_MAX) throw Error(path + ": a key is longer than 65535 bytes");
+  if (arena_.size() + key.size() + members.size() + sizeof(EntryHeader) >= kEmpty)
+    throw Error(path + ": the table is too large (over 4 GB)");
+  if (size_ * 2 + 2 > slots_.size()) throw Error(path + ": internal error: table not reserved");
+  uint64_t h = hash(key);
+  uint32_t tag = static_cast<uint32_t>(h >> 32);
+  size_t i = h & mask_;
+  for (;; i = (i + 1) & mask_) {
+    const Slot& s = slots_[i];
+    if (s.offset == kEmpty) break;
+    if (s.tag != tag) continue;
     EntryHeader e;
-    memcpy(&e, arena_.data() + off, sizeof e);
-    uint64_t h = hash(std::string_view(arena_.data() + off + sizeof e, e.key_len));
-    size_t i = h & mask_;
-    while (slots_[i].offset != kEmpty) i = (i + 1) & mask_;
-    slots_[i] = Slot{static_cast<uint32_t>(h >> 32), off};
+    memcpy(&e, arena_.data() + s.offset, sizeof e);
+    if (e.key_len == key.size() && memcmp(arena_.data() + s.offset + sizeof e, key.data(), key.size()) == 0) {
+      ++duplicates_;
+      return false;
+    }
   }
-  offsets_.clear();
-  offsets_.shrink_to_fit();
-  arena_.shrink_to_fit();
+  EntryHeader e{static_cast<uint32_t>(members.size()), static_cast<uint16_t>(key.size()), shape};
+  slots_[i] = Slot{tag, static_cast<uint32_t>(arena_.size())};
+  arena_.append(reinterpret_cast<const char*>(&e), sizeof e);
+  arena_ += key;
+  arena_ += members;
+  ++size_;
+  return true;
 }
 
 std::shared_ptr<const KeyedTable> load_keyed_table(const std::string& path, const std::string& key_column,
@@ -248,29 +269,82 @@ std::shared_ptr<const KeyedTable> load_keyed_table(const std::string& path, cons
   RowBuilder builder(format);
   TableFormat fmt = table_format(path);
   if (fmt != TableFormat::kNdjson) {
-    Delimited d = read_delimited(path, fmt);
-    size_t key = column_index(path, d.header, key_column, "the key column");
-    std::vector<size_t> cols = projection(path, d.header, format, {key});
-    std::vector<std::string> names;
-    for (size_t c : cols) names.push_back(d.header[c]);
-    std::unordered_set<std::string_view> seen;
-    seen.reserve(d.rows.size());
-    for (auto& cells : d.rows) {
-      if (!seen.insert(cells[key]).second) {
-        ++table->duplicates_;
-        continue;
+    std::string text = read_all(path);
+    std::string_view body = text;
+    if (body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);  // a UTF-8 BOM
+    const char sep = fmt == TableFormat::kTsv ? '\t' : ',';
+    const bool quoting = fmt != TableFormat::kTsv;
+    std::vector<std::string> cells, header;
+    uint64_t line = 0;
+    // Pass 1: the header, the shape of every row, which columns are numbers.
+    DelimitedReader pass1(body, sep, quoting);
+    size_t rows = 0;
+    std::vector<bool> numeric, any;
+    try {
+      if (!pass1.next(header, line)) throw Error("empty file (expected a header line with the column names)");
+      check_header(header);
+      numeric.assign(header.size(), true);
+      any.assign(header.size(), false);
+      while (pass1.next(cells, line)) {
+        if (cells.size() == 1 && cells[0].empty()) continue;  // a blank line
+        if (cells.size() != header.size())
+          throw Error("line " + std::to_string(line) + ": " + std::to_string(cells.size()) +
+                      " cells, but the header has " + std::to_string(header.size()) + " columns");
+        for (size_t c = 0; c < cells.size(); ++c) {
+          if (cells[c].empty()) continue;
+          any[c] = true;
+          if (numeric[c] && !is_json_number(cells[c])) numeric[c] = false;
+        }
+        ++rows;
       }
-      std::vector<std::string> values;
-      values.reserve(cols.size());
-      for (size_t c : cols) values.push_back(cell_json(d, c, cells[c]));
-      table->add(path, cells[key], builder.build(names, std::move(values)));
+    } catch (const Error& e) {
+      throw Error(path + ": " + e.what());
+    }
+    for (size_t c = 0; c < any.size(); ++c)
+      if (!any[c]) numeric[c] = false;  // an empty column is text
+    size_t key = column_index(path, header, key_column, "the key column");
+    std::vector<size_t> cols = projection(path, header, format, {key});
+    std::vector<std::string> names;
+    for (size_t c : cols) names.push_back(header[c]);
+    // One shape for every row: build it from an empty row.
+    std::shared_ptr<const Shape> shape = builder.build(names, std::vector<std::string>(names.size(), "0")).shape;
+    uint16_t shape_id = table->shape_index(path, shape);
+    std::vector<std::string> inner_quoted;  // member names inside the --as object
+    for (const auto& n : names) {
+      std::string q;
+      json::append_string(q, format.prefix + n);
+      inner_quoted.push_back(std::move(q));
+    }
+    // Pass 2: the rows, straight into the table.
+    table->reserve(rows);
+    table->arena_.reserve(body.size() * 2 + rows * (8 + 8 * cols.size()));
+    DelimitedReader pass2(body, sep, quoting);
+    pass2.next(cells, line);
+    std::string members;
+    while (pass2.next(cells, line)) {
+      if (cells.size() == 1 && cells[0].empty() && header.size() != 1) continue;
+      members.clear();
+      if (!format.as.empty()) {
+        members += shape->quoted[0];
+        members += ":{";
+      }
+      for (size_t i = 0; i < cols.size(); ++i) {
+        if (i) members += ',';
+        members += format.as.empty() ? shape->quoted[i] : inner_quoted[i];
+        members += ':';
+        const std::string& cell = cells[cols[i]];
+        if (numeric[cols[i]]) members += cell.empty() ? std::string_view("null") : std::string_view(cell);
+        else json::append_string(members, cell);
+      }
+      if (!format.as.empty()) members += '}';
+      table->insert(path, cells[key], members, shape_id);
     }
     table->value_names_ = names;
   } else {
     std::string text = read_all(path);
+    table->reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
     simdjson::dom::parser parser;
     simdjson::padded_string padded;
-    std::unordered_set<std::string> seen;
     std::vector<json::MemberSpan> members;
     std::vector<std::string> names, values;
     std::string name, key;
@@ -318,16 +392,12 @@ std::shared_ptr<const KeyedTable> load_keyed_table(const std::string& path, cons
         names.push_back(name);
         values.emplace_back(members[m].value);
       }
-      if (!seen.insert(key).second) {
-        ++table->duplicates_;
-        continue;
-      }
-      if (table->value_names_.empty()) table->value_names_ = names;
-      table->add(path, key, builder.build(names, values));
+      Row row = builder.build(names, values);
+      if (table->insert(path, key, row.members, table->shape_index(path, row.shape)) && table->value_names_.empty())
+        table->value_names_ = names;
     }
     if (!format.fields.empty()) table->value_names_ = format.fields;
   }
-  table->build_index();
   return table;
 }
 

@@ -64,12 +64,13 @@ class KeyedTable {
     uint16_t shape;
   };
   static uint64_t hash(std::string_view key);
-  // Appends an entry to the arena (the index is built at the end by build_index()).
-  void add(const std::string& path, std::string_view key, Row row);
-  void build_index();
+  // Sizes the index for `entries` entries (before the first insert).
+  void reserve(size_t entries);
+  // Adds an entry unless its key is there already (then counts a duplicate: the first wins).
+  bool insert(const std::string& path, std::string_view key, std::string_view members, uint16_t shape);
+  uint16_t shape_index(const std::string& path, const std::shared_ptr<const Shape>& shape);
 
   std::string arena_;
-  std::vector<uint32_t> offsets_;  // of each entry, until the index is built
   std::vector<Slot> slots_ = std::vector<Slot>(1);
   size_t mask_ = 0;
   size_t size_ = 0;
@@ -100,6 +101,23 @@ std::shared_ptr<const KeyedTable> load_keyed_table(const std::string& path, cons
 // "start" and "end" (or "first"/"last") when the header has them; else the first column.
 std::shared_ptr<const IpTable> load_ip_table(const std::string& path, const std::string& range_column,
                                              const RowFormat& format);
+
+// Reads CSV (RFC 4180: quoted cells with "" for a quote, line breaks inside quotes, \r\n) or
+// TSV (tab-separated, no quoting) one row at a time, reusing the caller's cells.
+class DelimitedReader {
+ public:
+  DelimitedReader(std::string_view text, char sep, bool quoting) : text_(text), sep_(sep), quoting_(quoting) {}
+  // The next row and its 1-based line number; false at the end. Throws sp::Error on an
+  // unterminated quote.
+  bool next(std::vector<std::string>& cells, uint64_t& line);
+
+ private:
+  std::string_view text_;
+  char sep_;
+  bool quoting_;
+  size_t pos_ = 0;
+  uint64_t line_ = 1;
+};
 
 // Parses CSV (RFC 4180: quoted cells with "" for a quote, line breaks inside quotes, \r\n)
 // or TSV (tab-separated, no quoting) text into rows of cells; `lines` gets each row's
