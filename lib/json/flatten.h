@@ -1,6 +1,7 @@
 // Flattens nested objects into one level: {"a":{"b":1,"c":{"d":2}},"e":[1]} becomes
 // {"a.b":1,"a.c.d":2,"e":[1]} with separator ".". Arrays and empty objects are values and stay
-// as they are; scalars keep their original text.
+// as they are; scalars keep their original text. The reserved member _sp (source positions,
+// see DESIGN) is not flattened, and objects deeper than 64 levels are kept whole.
 #pragma once
 #include <string>
 #include <string_view>

@@ -301,3 +301,13 @@ CSV
   run -0 sp-enrich --config f.toml small.ndjson
   assert_line --index 0 --regexp ',"plan":"[a-z]+"\}$'
 }
+
+@test "--flatten leaves _sp alone and survives very deep records" {
+  printf '%s\n' '{"_sp":{"f":{"i":1}},"a":{"b":1}}' > in.ndjson
+  run -0 sp-enrich --flatten in.ndjson
+  assert_output '{"_sp":{"f":{"i":1}},"a.b":1}'
+  python3 -c 'print("{\"a\":" * 100000 + "1" + "}" * 100000)' > deep.ndjson
+  run sp-enrich -q --flatten --set 'x=1' deep.ndjson -o out.ndjson
+  assert_equal "$status" 0
+  python3 -c 'print(open("out.ndjson").read().count("{"))'
+}
