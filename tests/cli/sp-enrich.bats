@@ -23,6 +23,17 @@ for line in open(sys.argv[1], 'rb'):
 PY
 }
 
+# wait_lines FILE N: waits (up to 20 s) until FILE has N lines; output is flushed whenever the
+# program waits for input, so this is how a test knows a record was processed.
+wait_lines() {
+  local i
+  for ((i = 0; i < 200; i++)); do
+    [[ -f $1 && $(wc -l < "$1") -ge $2 ]] && return 0
+    sleep 0.1
+  done
+  fail "$1 did not reach $2 lines"
+}
+
 @test "CSV join: the same records python's csv and json give, unmatched ids (~0.5%) unchanged" {
   events ev.ndjson 20000 --seed 11
   run -0 --separate-stderr sp-enrich --stats --lookup "$USERS" --on user_id ev.ndjson -o out.ndjson
@@ -113,14 +124,15 @@ PY
   local pid=$!
   exec 5> in.fifo
   echo '{"id":1}' >&5
-  sleep 1.2
+  wait_lines out.ndjson 1
+  sleep 1.1
   printf 'id,plan\n1,pro\n' > t.csv.new && mv t.csv.new t.csv
-  sleep 1.2
   echo '{"id":1}' >&5
-  sleep 1.2
+  wait_lines out.ndjson 2
+  sleep 1.1
   printf 'id,plan\n1,"broken\n' > t.csv   # an unclosed quote
-  sleep 1.2
   echo '{"id":1}' >&5
+  wait_lines out.ndjson 3
   exec 5>&-
   wait "$pid"
   run cat out.ndjson
@@ -138,16 +150,16 @@ PY
   local pid=$!
   exec 5> in.fifo
   echo '{"id":1}' >&5
+  wait_lines out.ndjson 1
   # Same size and mtime kept: only SIGHUP can tell.
   touch -r t.csv ref
-  sleep 0.5
   printf 'id,plan\n1,frei\n' > t.csv
   touch -r ref t.csv
-  sleep 1.2
+  sleep 1.1
   echo '{"id":1}' >&5
-  sleep 0.3
+  wait_lines out.ndjson 2
   kill -HUP "$pid"
-  sleep 0.3
+  sleep 0.2
   echo '{"id":1}' >&5
   exec 5>&-
   wait "$pid"

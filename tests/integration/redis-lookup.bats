@@ -32,6 +32,15 @@ teardown_file() {
 
 rcli() { redis-cli -p "$REDIS_PORT" "$@" > /dev/null; }
 
+wait_lines() {
+  local i
+  for ((i = 0; i < 200; i++)); do
+    [[ -f $1 && $(wc -l < "$1") -ge $2 ]] && return 0
+    sleep 0.1
+  done
+  fail "$1 did not reach $2 lines"
+}
+
 @test "hgetall with a key template: hashes become members; misses are kept, counted, cached" {
   rcli flushall
   rcli hset user:u1 plan pro country DE
@@ -71,10 +80,11 @@ rcli() { redis-cli -p "$REDIS_PORT" "$@" > /dev/null; }
   local pid=$!
   exec 5> in.fifo
   echo '{"user_id":"u1"}' >&5
-  sleep 0.3
+  wait_lines out.ndjson 1
   rcli hset user:u1 plan pro
   echo '{"user_id":"u1"}' >&5
-  sleep 1.5
+  wait_lines out.ndjson 2
+  sleep 1.2
   echo '{"user_id":"u1"}' >&5
   exec 5>&-
   wait "$pid"
