@@ -273,6 +273,7 @@ void parse_on_miss(const std::string& text, Options& o) {
 }
 
 int run(cli::Program& prog, const Options& o) {
+  constexpr size_t kBatch = 512;  // records per round trip to a server
   auto& opts = prog.options();
   auto& st = prog.stats();
   auto& malformed = st.counter("malformed", "Lines that could not be read as JSON where they were read.");
@@ -376,6 +377,208 @@ int run(cli::Program& prog, const Options& o) {
   uint64_t bytes_before = 0, tick = 0;
   bool after_refill = false;
 
+  // The key of lookup i for the loaded record; false when a field of it is missing or null.
+  auto make_key = [&](size_t i, std::string_view& key) {
+    const KeyTemplate& kt = keys[i];
+    if (kt.plain()) return key_text(ev.eval(kt.roots[0]), number_bufs[i], key);
+    key_buf.clear();
+    for (size_t k = 0; k < kt.roots.size(); ++k) {
+      key_buf += kt.literals[k];
+      std::string_view part;
+      if (!key_text(ev.eval(kt.roots[k]), number_bufs[i], part)) return false;
+      key_buf += part;
+    }
+    key_buf += kt.literals.back();
+    key = key_buf;
+    return true;
+  };
+
+  // One record: parse, look up, edit, write (or reject).
+  auto process = [&](const io::Line& line, std::string_view source) {
+    if (line.too_long) {
+      too_long.add();
+      std::string msg = "line is " + std::to_string(line.total_size) + " bytes, longer than --max-line-bytes (" +
+                        std::to_string(opts.max_line_bytes) + ")";
+      prog.reject({source, line.number, line.offset, msg, line.view(), true, line.total_size, {}});
+      return;
+    }
+    simdjson::ondemand::document doc;
+    simdjson::error_code err =
+        parser.iterate(simdjson::padded_string_view(line.data, line.size, line.capacity)).get(doc);
+    if (!err) err = ev.load(doc);
+    if (!err && program.fields().empty()) {
+      simdjson::ondemand::json_type t;
+      err = doc.type().get(t);
+    }
+    if (err) {
+      malformed.add();
+      prog.reject({source, line.number, line.offset, std::string("not JSON: ") + simdjson::error_message(err),
+                   line.view(), false, line.size, {}});
+      return;
+    }
+
+    // ---- Lookups.
+    rows.clear();
+    bool skip = false;
+    for (size_t i = 0; i < lookups.size() && !skip; ++i) {
+      const KeyTemplate& kt = keys[i];
+      std::string_view key;
+      bool have_key = make_key(i, key);
+      Match row = have_key ? lookups[i]->find(key) : Match();
+      if (row) {
+        hits.add();
+        rows.push_back(row);
+        continue;
+      }
+      misses.add();
+      switch (o.on_miss) {
+        case OnMiss::kKeep: break;
+        case OnMiss::kDrop:
+          dropped.add();
+          skip = true;
+          break;
+        case OnMiss::kDeadLetter:
+          message = "no match in " + lookups[i]->name() + " for " + kt.fields[0];
+          if (have_key) message += " " + json_quoted(key);
+          else message += " (missing, null, or not a string or number)";
+          prog.reject({source, line.number, line.offset, message, line.view(), false, line.size, {}});
+          skip = true;
+          break;
+        case OnMiss::kDefault: rows.push_back(Match(defaults[i])); break;
+      }
+    }
+    if (skip) return;
+
+    // ---- Computed values.
+    for (auto& c : computed) {
+      c.value.clear();
+      switch (c.kind) {
+        case Computed::Kind::kSet: expr::append_json(c.value, ev.eval(c.root)); break;
+        case Computed::Kind::kTime: clock.append(c.value); break;
+        case Computed::Kind::kHost: c.value = hostname; break;
+        case Computed::Kind::kUuid: uuids.append(c.value); break;
+      }
+    }
+
+    // ---- Write: unchanged, appended to (the common case), or spliced.
+    std::string_view text = line.view();
+    bool adds = !rows.empty() || !computed.empty();
+    if (adds || static_edits) {
+      bool fast = !static_edits && all_top;
+      size_t close = 0;
+      bool empty = false;
+      if (fast) fast = object_end(text, close, empty);
+      if (fast) {
+        for (const Match& r : rows)
+          for (const auto& q : r.shape->quoted) fast = fast && !contains(text, line.capacity, q);
+        for (const auto& c : computed) fast = fast && !contains(text, line.capacity, c.quoted);
+      }
+      record.clear();
+      if (fast && !o.flatten) {
+        // The common case, written straight out: the record up to its '}', the members, the rest.
+        out->write(text.data(), close);
+        bool first = empty;
+        for (const Match& r : rows) {
+          if (r.members.empty()) continue;
+          if (!first) out->write(",", 1);
+          first = false;
+          out->write(r.members);
+        }
+        for (const auto& c : computed) {
+          if (!first) out->write(",", 1);
+          first = false;
+          out->write(c.quoted);
+          out->write(":", 1);
+          out->write(c.value);
+        }
+        out->write_line(text.substr(close));
+        changed.add();
+        st.records_out.add();
+        return;
+      }
+      if (fast) {
+        record.append(text.data(), close);
+        bool first = empty;
+        for (const Match& r : rows) {
+          if (r.members.empty()) continue;
+          if (!first) record += ',';
+          first = false;
+          record += r.members;
+        }
+        for (const auto& c : computed) {
+          if (!first) record += ',';
+          first = false;
+          record += c.quoted;
+          record += ':';
+          record += c.value;
+        }
+        record.append(text.data() + close, text.size() - close);
+        text = record;
+      } else {
+        splicer.clear();
+        for (const Match& r : rows) {
+          members_object.assign("{");
+          members_object += r.members;
+          members_object += '}';
+          json::scan_object(members_object, member_spans);
+          for (const auto& m : member_spans) {
+            json::unescape_string(m.key_raw, member_name);
+            splicer.set(member_name, m.value);
+          }
+        }
+        for (const auto& c : computed) splicer.set(c.path, c.value);
+        for (const auto& [from, to] : renames) splicer.rename(from, to);
+        for (const auto& d : deletes) splicer.remove(d);
+        if (splicer.apply(text, record)) text = record;
+        // else: not an object; written as it is
+      }
+    }
+    if (o.flatten) {
+      flat.clear();
+      if (json::flatten(text, o.flatten_separator, flat)) text = flat;
+    }
+    if (text.data() != line.data) changed.add();
+    out->write_line(text);
+    st.records_out.add();
+  };
+
+  // Lookups that ask a server get the keys of a batch of records at once (one round trip),
+  // before the records are processed one by one from the cache. Lines are copied into the batch.
+  bool batching = false;
+  for (auto& l : lookups) batching = batching || l->batches();
+  struct Pending {
+    size_t at;
+    io::Line line;
+  };
+  std::string batch_text;
+  std::vector<Pending> batch;
+  std::vector<std::vector<std::string>> batch_keys(lookups.size());
+  std::string_view batch_source;
+  auto flush_batch = [&] {
+    if (batch.empty()) return;
+    batch_text.append(simdjson::SIMDJSON_PADDING, ' ');
+    for (auto& p : batch) {
+      p.line.data = batch_text.data() + p.at;
+      p.line.capacity = batch_text.size() - p.at;
+    }
+    for (auto& k : batch_keys) k.clear();
+    for (const auto& p : batch) {
+      if (p.line.too_long) continue;
+      simdjson::ondemand::document doc;
+      if (parser.iterate(simdjson::padded_string_view(p.line.data, p.line.size, p.line.capacity)).get(doc)) continue;
+      if (ev.load(doc)) continue;
+      for (size_t i = 0; i < lookups.size(); ++i) {
+        std::string_view key;
+        if (lookups[i]->batches() && make_key(i, key)) batch_keys[i].emplace_back(key);
+      }
+    }
+    for (size_t i = 0; i < lookups.size(); ++i)
+      if (!batch_keys[i].empty()) lookups[i]->prefetch(batch_keys[i]);
+    for (const auto& p : batch) process(p.line, batch_source);
+    batch.clear();
+    batch_text.clear();
+  };
+
   for (const auto& path : inputs) {
     std::unique_ptr<io::LineReader> reader;
     try {
@@ -385,6 +588,7 @@ int run(cli::Program& prog, const Options& o) {
       continue;
     }
     reader->on_refill([&] {
+      flush_batch();  // the input may block: what is read so far goes out now
       out->flush();
       after_refill = true;  // the input may have waited: look at the files before the next record
     });
@@ -396,166 +600,16 @@ int run(cli::Program& prog, const Options& o) {
       if (cli::take_reload_request()) refresh(true);
       else if ((++tick & 1023) == 0 || after_refill) refresh(false);
       after_refill = false;
-      if (line.too_long) {
-        too_long.add();
-        std::string msg = "line is " + std::to_string(line.total_size) + " bytes, longer than --max-line-bytes (" +
-                          std::to_string(opts.max_line_bytes) + ")";
-        prog.reject({source, line.number, line.offset, msg, line.view(), true, line.total_size, {}});
+      if (batching) {
+        batch_source = source;
+        batch.push_back({batch_text.size(), line});
+        batch_text.append(line.data, line.size);
+        if (batch.size() >= kBatch) flush_batch();
         continue;
       }
-      simdjson::ondemand::document doc;
-      simdjson::error_code err =
-          parser.iterate(simdjson::padded_string_view(line.data, line.size, line.capacity)).get(doc);
-      if (!err) err = ev.load(doc);
-      if (!err && program.fields().empty()) {
-        simdjson::ondemand::json_type t;
-        err = doc.type().get(t);
-      }
-      if (err) {
-        malformed.add();
-        prog.reject({source, line.number, line.offset, std::string("not JSON: ") + simdjson::error_message(err),
-                     line.view(), false, line.size, {}});
-        continue;
-      }
-
-      // ---- Lookups.
-      rows.clear();
-      bool skip = false;
-      for (size_t i = 0; i < lookups.size() && !skip; ++i) {
-        const KeyTemplate& kt = keys[i];
-        std::string_view key;
-        bool have_key;
-        if (kt.plain()) {
-          have_key = key_text(ev.eval(kt.roots[0]), number_bufs[i], key);
-        } else {
-          key_buf.clear();
-          have_key = true;
-          for (size_t k = 0; k < kt.roots.size() && have_key; ++k) {
-            key_buf += kt.literals[k];
-            std::string_view part;
-            have_key = key_text(ev.eval(kt.roots[k]), number_bufs[i], part);
-            key_buf += part;
-          }
-          key_buf += kt.literals.back();
-          key = key_buf;
-        }
-        Match row = have_key ? lookups[i]->find(key) : Match();
-        if (row) {
-          hits.add();
-          rows.push_back(row);
-          continue;
-        }
-        misses.add();
-        switch (o.on_miss) {
-          case OnMiss::kKeep: break;
-          case OnMiss::kDrop:
-            dropped.add();
-            skip = true;
-            break;
-          case OnMiss::kDeadLetter:
-            message = "no match in " + lookups[i]->name() + " for " + kt.fields[0];
-            if (have_key) message += " " + json_quoted(key);
-            else message += " (missing, null, or not a string or number)";
-            prog.reject({source, line.number, line.offset, message, line.view(), false, line.size, {}});
-            skip = true;
-            break;
-          case OnMiss::kDefault: rows.push_back(Match(defaults[i])); break;
-        }
-      }
-      if (skip) continue;
-
-      // ---- Computed values.
-      for (auto& c : computed) {
-        c.value.clear();
-        switch (c.kind) {
-          case Computed::Kind::kSet: expr::append_json(c.value, ev.eval(c.root)); break;
-          case Computed::Kind::kTime: clock.append(c.value); break;
-          case Computed::Kind::kHost: c.value = hostname; break;
-          case Computed::Kind::kUuid: uuids.append(c.value); break;
-        }
-      }
-
-      // ---- Write: unchanged, appended to (the common case), or spliced.
-      std::string_view text = line.view();
-      bool adds = !rows.empty() || !computed.empty();
-      if (adds || static_edits) {
-        bool fast = !static_edits && all_top;
-        size_t close = 0;
-        bool empty = false;
-        if (fast) fast = object_end(text, close, empty);
-        if (fast) {
-          for (const Match& r : rows)
-            for (const auto& q : r.shape->quoted) fast = fast && !contains(text, line.capacity, q);
-          for (const auto& c : computed) fast = fast && !contains(text, line.capacity, c.quoted);
-        }
-        record.clear();
-        if (fast && !o.flatten) {
-          // The common case, written straight out: the record up to its '}', the members, the rest.
-          out->write(text.data(), close);
-          bool first = empty;
-          for (const Match& r : rows) {
-            if (r.members.empty()) continue;
-            if (!first) out->write(",", 1);
-            first = false;
-            out->write(r.members);
-          }
-          for (const auto& c : computed) {
-            if (!first) out->write(",", 1);
-            first = false;
-            out->write(c.quoted);
-            out->write(":", 1);
-            out->write(c.value);
-          }
-          out->write_line(text.substr(close));
-          changed.add();
-          st.records_out.add();
-          continue;
-        }
-        if (fast) {
-          record.append(text.data(), close);
-          bool first = empty;
-          for (const Match& r : rows) {
-            if (r.members.empty()) continue;
-            if (!first) record += ',';
-            first = false;
-            record += r.members;
-          }
-          for (const auto& c : computed) {
-            if (!first) record += ',';
-            first = false;
-            record += c.quoted;
-            record += ':';
-            record += c.value;
-          }
-          record.append(text.data() + close, text.size() - close);
-          text = record;
-        } else {
-          splicer.clear();
-          for (const Match& r : rows) {
-            members_object.assign("{");
-            members_object += r.members;
-            members_object += '}';
-            json::scan_object(members_object, member_spans);
-            for (const auto& m : member_spans) {
-              json::unescape_string(m.key_raw, member_name);
-              splicer.set(member_name, m.value);
-            }
-          }
-          for (const auto& c : computed) splicer.set(c.path, c.value);
-          for (const auto& [from, to] : renames) splicer.rename(from, to);
-          for (const auto& d : deletes) splicer.remove(d);
-          if (splicer.apply(text, record)) text = record;
-          // else: not an object; written as it is
-        }
-      }
-      if (o.flatten) {
-        flat.clear();
-        if (json::flatten(text, o.flatten_separator, flat)) text = flat;
-      }
-      if (text.data() != line.data) changed.add();
-      out->write_line(text);
-      st.records_out.add();
+      process(line, source);
     }
+    flush_batch();
     bytes_before += reader->bytes_read();
     st.bytes_in.set(bytes_before);
     st.empty_lines.add(reader->empty_lines());

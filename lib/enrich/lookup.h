@@ -38,6 +38,10 @@ class Lookup {
   // Returns true when a new table was loaded.
   virtual bool refresh(bool /*force*/, cli::Reporter& /*report*/) { return false; }
   virtual uint64_t reload_failures() const { return 0; }
+  // Lookups that ask a server: batches() says that prefetch() is worth calling with the keys
+  // of the next records, which it asks for in one round trip and caches for find().
+  virtual bool batches() const { return false; }
+  virtual void prefetch(const std::vector<std::string>& /*keys*/) {}
   // The member names rows add when there is no row: for --on-miss default:VALUE.
   virtual std::vector<std::string> value_names() const = 0;
   // A name for messages: the file or the URI without its password.

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 #include <optional>
+#include <unordered_set>
 
 #include "connect/redis/lookup.h"
 #include "connect/sqlite/lookup.h"
@@ -63,6 +64,8 @@ class CachedLookup : public Lookup {
 
  protected:
   virtual std::optional<Row> fetch(std::string_view key) = 0;
+  bool cached(std::string_view key, double now) { return cache_.get(key, now) != nullptr; }
+  void remember(std::string_view key, std::optional<Row> row, double now) { cache_.put(key, std::move(row), now); }
   LookupSpec spec_;
 
  private:
@@ -98,12 +101,29 @@ class RedisLookup : public CachedLookup {
   std::vector<std::string> value_names() const override { return spec_.format.fields; }
   std::string name() const override { return shown_; }
   const std::string& key_template() const override { return template_; }
+  bool batches() const override { return spec_.cache_size > 0; }
+
+  // The keys not cached yet, asked for in one pipelined round trip (repeats asked once).
+  void prefetch(const std::vector<std::string>& keys) override {
+    double now = monotonic_seconds();
+    keys_.clear();
+    seen_.clear();
+    for (const auto& k : keys)
+      if (seen_.insert(k).second && !cached(k, now)) keys_.push_back(k);
+    if (keys_.empty()) return;
+    reader_.fetch(cmd_, keys_, spec_.format.fields, replies_);
+    for (size_t i = 0; i < keys_.size(); ++i) remember(keys_[i], row_from(replies_[i]), now);
+  }
 
  protected:
   std::optional<Row> fetch(std::string_view key) override {
     keys_.assign(1, std::string(key));
     reader_.fetch(cmd_, keys_, spec_.format.fields, replies_);
-    const auto& r = replies_[0];
+    return row_from(replies_[0]);
+  }
+
+ private:
+  std::optional<Row> row_from(const connect::redis::Reply& r) {
     if (!r.found) return std::nullopt;
     names_.clear();
     values_.clear();
@@ -146,7 +166,6 @@ class RedisLookup : public CachedLookup {
     return builder_.build(names_, values_);
   }
 
- private:
   connect::redis::Reader reader_;
   connect::redis::Reader::Command cmd_;
   std::string template_;
@@ -154,6 +173,7 @@ class RedisLookup : public CachedLookup {
   RowBuilder builder_;
   simdjson::dom::parser parser_;
   std::vector<std::string> keys_, names_, values_;
+  std::unordered_set<std::string_view> seen_;  // views of the caller's keys, during prefetch()
   std::vector<connect::redis::Reply> replies_;
 };
 
