@@ -42,6 +42,7 @@ bench: build
 	tests/bench/validate $(BUILD) $(SHARED)
 	tests/bench/schema $(BUILD) $(SHARED)
 	tests/bench/sink $(BUILD) $(SHARED)
+	tests/bench/enrich $(BUILD) $(SHARED)
 
 install: build
 	cmake --install $(BUILD)

@@ -8,3 +8,13 @@ namespace sp::cli {
 void install_signal_handlers();
 
 }  // namespace sp::cli
+
+namespace sp::cli {
+
+// SIGHUP asks a program to reload what it has read from files (sp-enrich's lookup tables);
+// without this call SIGHUP ends the process, as usual. The handler only sets a flag.
+void install_reload_signal();
+// True once for each SIGHUP received since the last call.
+bool take_reload_request();
+
+}  // namespace sp::cli
