@@ -73,8 +73,19 @@ int body(sp::cli::Program& prog) {
                  "How lines are parsed: json, raw, logfmt, csv, tsv, combined, common, syslog, regex:PATTERN")
       ->type_name("FORMAT")
       ->group(g);
-  app.add_option("--columns", o.format.columns, "csv/tsv: field names (comma-separated) instead of a header row")
-      ->delimiter(',')
+  app.add_option_function<std::string>(
+         "--columns",
+         [&o](const std::string& v) {
+           o.format.columns.clear();
+           size_t start = 0;
+           while (true) {
+             size_t comma = v.find(',', start);
+             o.format.columns.push_back(v.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+             if (comma == std::string::npos) break;
+             start = comma + 1;
+           }
+         },
+         "csv/tsv: field names (comma-separated) instead of a header row")
       ->type_name("NAMES")
       ->group(g);
   app.add_option("--multiline-start", o.multiline_start,

@@ -1,6 +1,7 @@
 #include "ingest/decoder.h"
 
 #include <simdjson.h>
+#include <unistd.h>
 
 #include "json/writer.h"
 
@@ -179,6 +180,34 @@ void StreamDecoder::too_long(std::string_view prefix, uint64_t offset, uint64_t 
            "line is " + std::to_string(total) + " bytes, longer than --max-line-bytes (" +
                std::to_string(p_.opts_.max_record_bytes) + ")",
            prefix, true, total);
+}
+
+void StreamDecoder::read_header(int fd) {
+  Format& f = p_.format_;
+  if (!f.has_header_row()) return;
+  std::string text;
+  char buf[65536];
+  bool open = false;
+  uint64_t pos = 0;
+  while (text.size() < (1u << 20)) {
+    ssize_t r = ::pread(fd, buf, sizeof buf, static_cast<off_t>(pos));
+    if (r <= 0) return;
+    pos += static_cast<uint64_t>(r);
+    size_t start = text.size();
+    text.append(buf, static_cast<size_t>(r));
+    for (size_t i = start; i < text.size(); ++i) {
+      if (text[i] == '"') open = !open || (i + 1 < text.size() && text[i + 1] == '"' && (++i, true));
+      if (text[i] == '\n' && !open) {
+        size_t len = i;
+        if (len && text[len - 1] == '\r') --len;
+        text.resize(len);
+        text.reserve(len + simdjson::SIMDJSON_PADDING);
+        std::string_view json;
+        f.parse({text.data(), text.size(), text.capacity()}, state_.get(), p_.out_, json, p_.error_);
+        return;
+      }
+    }
+  }
 }
 
 }  // namespace sp::ingest

@@ -55,6 +55,9 @@ class StreamDecoder {
   // A line longer than the limit: its first bytes and its full size.
   void too_long(std::string_view prefix, uint64_t offset, uint64_t end, uint64_t number, uint64_t total);
 
+  // Reading resumes in the middle of a file: read its header row (csv/tsv) from the start.
+  void read_header(int fd);
+
   bool holding() const { return holding_; }
   uint64_t held_offset() const { return held_offset_; }
   uint64_t held_line() const { return held_line_ ? held_line_ - 1 : 0; }

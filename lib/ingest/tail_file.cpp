@@ -90,6 +90,7 @@ void TailFile::start_at(uint64_t offset, uint64_t line, bool line_known) {
         static_cast<uint64_t>(st.st_size) > id_.head.length)
       head_fingerprint(fd_, static_cast<uint64_t>(st.st_size), id_.head);
   }
+  if (kind_ == FileKind::kPlain && offset > 0 && decoder) decoder->read_header(fd_);
   if (kind_ == FileKind::kPlain && offset > 0) {
     size_t n = offset < kFingerprintBytes ? static_cast<size_t>(offset) : kFingerprintBytes;
     tail_.resize(n);

@@ -150,8 +150,13 @@ bool Tailer::resume_from_entry(TailFile& f) {
   return false;
 }
 
+uint64_t current_size(const TailFile& f) {
+  struct stat st;
+  return fstat(f.fd(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
 bool Tailer::is_copy_of(TailFile& f, const Fingerprint& head, const Fingerprint& tail, uint64_t offset) {
-  if (f.kind() != FileKind::kPlain || offset == 0 || head.length == 0 || f.last_size < offset) return false;
+  if (f.kind() != FileKind::kPlain || offset == 0 || head.length == 0 || current_size(f) < offset) return false;
   if (tail.length == 0 && head.length < kFingerprintBytes) return false;  // too little to be sure
   return fingerprint_matches(f.fd(), 0, head) &&
          (tail.length == 0 || fingerprint_matches(f.fd(), offset - tail.length, tail));
@@ -222,10 +227,14 @@ bool Tailer::decide_fresh(TailFile& f) {
   return true;
 }
 
-std::unique_ptr<TailFile> Tailer::find_in_directory(const Ghost& g) {
+// Looks in the directory of a position's file for where its data went: the file itself under
+// another name (continue at the position; if its content was replaced, read the new content
+// from 0), and else the largest copy holding the bytes up to the position (logrotate's copy).
+std::vector<std::unique_ptr<TailFile>> Tailer::find_in_directory(const Ghost& g) {
+  std::vector<std::unique_ptr<TailFile>> found;
   std::string dir = dir_of(g.path);
   DIR* d = ::opendir(dir.c_str());
-  if (!d) return nullptr;
+  if (!d) return found;
   std::vector<std::string> candidates;
   std::string by_inode;
   while (dirent* e = ::readdir(d)) {
@@ -237,39 +246,44 @@ std::unique_ptr<TailFile> Tailer::find_in_directory(const Ghost& g) {
     else candidates.push_back(path);
   }
   ::closedir(d);
-  if (!by_inode.empty()) candidates.insert(candidates.begin(), by_inode);
-  size_t tried = 0;
+  auto open_candidate = [&](const std::string& path) -> std::unique_ptr<TailFile> {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
+    auto key = std::make_pair(static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino));
+    if (tracked(key.first, key.second) || opts_.exclude.count(key)) return nullptr;
+    std::string error;
+    auto f = TailFile::open(path, error);
+    if (f) f->decoder = std::make_unique<StreamDecoder>(pipeline_, path, &f->identity());
+    return f;
+  };
+  auto adopt = [&](std::unique_ptr<TailFile> f, uint64_t offset, uint64_t line, const char* how) {
+    f->start_at(offset, line, offset == 0 || line > 0);
+    f->matched = false;  // draining, unless a pattern matches it at the next scan
+    prog_.report().info(f->path() + ": reading from byte " + std::to_string(offset) + " (" + how + g.path + ")");
+    found.push_back(std::move(f));
+  };
+  if (!by_inode.empty()) {
+    if (auto f = open_candidate(by_inode)) {
+      if (f->identity().dev == g.id.dev && fingerprint_matches(f->fd(), 0, g.id.head) && f->last_size >= g.offset) {
+        adopt(std::move(f), g.offset, g.line, "renamed from ");
+        return found;
+      }
+      if (f->identity().dev == g.id.dev) adopt(std::move(f), 0, 0, "new content of ");
+    }
+  }
+  if (g.offset == 0) return found;
   std::unique_ptr<TailFile> best;
-  bool best_renamed = false;
+  size_t tried = 0;
   for (const auto& path : candidates) {
     if (++tried > 2000) break;
     struct stat st;
-    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    if (tracked(static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)) ||
-        opts_.exclude.count({static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)}))
-      continue;
-    bool same_inode = static_cast<uint64_t>(st.st_dev) == g.id.dev && static_cast<uint64_t>(st.st_ino) == g.id.ino;
-    if (!same_inode && static_cast<uint64_t>(st.st_size) < g.offset) continue;
-    std::string error;
-    auto f = TailFile::open(path, error);
-    if (!f) continue;
-    bool ok = same_inode ? fingerprint_matches(f->fd(), 0, g.id.head) && f->last_size >= g.offset
-                         : is_copy_of(*f, g.id.head, g.tail, g.offset);
-    if (!ok) continue;
-    // The file itself, renamed, wins; else the largest copy (the latest one logrotate made).
-    if (!best || same_inode || f->last_size > best->last_size) {
-      best = std::move(f);
-      best_renamed = same_inode;
-    }
-    if (same_inode) break;
+    if (::stat(path.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_size) < g.offset) continue;
+    auto f = open_candidate(path);
+    if (!f || !is_copy_of(*f, g.id.head, g.tail, g.offset)) continue;
+    if (!best || f->last_size > best->last_size) best = std::move(f);  // the latest copy is the largest
   }
-  if (!best) return nullptr;
-  best->decoder = std::make_unique<StreamDecoder>(pipeline_, best->path(), &best->identity());
-  best->start_at(g.offset, g.line, g.line > 0);
-  best->matched = false;  // draining, unless a pattern matches it at the next scan
-  prog_.report().info(best->path() + ": continuing at byte " + std::to_string(g.offset) + " (" +
-                      (best_renamed ? "renamed from " : "a copy of ") + g.path + ")");
-  return best;
+  if (best) adopt(std::move(best), g.offset, g.line, "a copy of ");
+  return found;
 }
 
 void Tailer::startup() {
@@ -290,7 +304,8 @@ void Tailer::startup() {
   // away. Their positions may continue in a file of the same directory.
   auto now = Clock::now();
   for (auto& e : entries_)
-    ghosts_.push_back({e.path, e.id, e.tail, e.offset, e.line, now + std::chrono::seconds(static_cast<int>(kGhostLifetime))});
+    ghosts_.push_back({e.path, e.id, e.tail, e.offset, e.line,
+                       now + std::chrono::seconds(static_cast<int>(kGhostLifetime)), true});
   entries_.clear();
   for (auto& f : fresh) {
     if (!resume_from_ghost(*f)) {
@@ -300,15 +315,10 @@ void Tailer::startup() {
     attach(std::move(f));
   }
   for (size_t i = 0; i < ghosts_.size();) {
-    auto f = ghosts_[i].offset > 0 ? find_in_directory(ghosts_[i]) : nullptr;
-    if (f) {
-      attach(std::move(f), true);  // older data first
-      ghosts_.erase(ghosts_.begin() + static_cast<long>(i));
-    } else {
-      if (ghosts_[i].offset > 0)
-        prog_.report().info(ghosts_[i].path + ": the file at the checkpoint position is gone");
-      ++i;
-    }
+    auto found = find_in_directory(ghosts_[i]);
+    for (auto& f : found) attach(std::move(f), true);  // older data first
+    if (!found.empty()) ghosts_.erase(ghosts_.begin() + static_cast<long>(i));
+    else ++i;
   }
 }
 
@@ -410,11 +420,12 @@ void Tailer::truncated(TailFile& f) {
     if (other->copy_of == &f) {
       // A copy made before the truncation; one made earlier may be shorter than the position.
       other->copy_of = nullptr;
-      if (other->last_size >= g.offset) {
+      uint64_t size = current_size(*other);
+      if (size >= g.offset) {
         other->start_at(g.offset, g.line, g.line > 0);
         found = true;
       } else {
-        other->start_at(other->last_size, 0, false);
+        other->start_at(size, 0, false);
       }
     } else if (other->fresh && !found && is_copy_of(*other, g.id.head, g.tail, g.offset)) {
       other->fresh = false;
@@ -423,7 +434,7 @@ void Tailer::truncated(TailFile& f) {
     }
   }
   if (!found && g.offset > 0) {
-    if (auto copy = find_in_directory(g)) {
+    for (auto& copy : find_in_directory(g)) {
       attach(std::move(copy));
       found = true;
     }
@@ -541,7 +552,9 @@ double Tailer::wait_timeout() const {
 std::vector<CheckpointEntry> Tailer::snapshot() const {
   std::vector<CheckpointEntry> out;
   for (const auto& f : files_) {
-    if (f->kind() == FileKind::kStream || f->copy_of || f->fresh) continue;
+    // A new file not decided yet may be a copy of data already read: it is left out, unless it
+    // is still empty (then it holds nothing to repeat, and a restart must know it).
+    if (f->kind() == FileKind::kStream || f->copy_of || (f->fresh && f->last_size > 0)) continue;
     CheckpointEntry e;
     e.path = f->path();
     e.id = f->identity();
@@ -551,7 +564,8 @@ std::vector<CheckpointEntry> Tailer::snapshot() const {
     out.push_back(std::move(e));
   }
   // Positions still waiting for their copy, so that a copy found after a restart resumes too.
-  for (const auto& g : ghosts_) out.push_back({g.path, g.id, g.tail, g.offset, g.line});
+  for (const auto& g : ghosts_)
+    if (!g.from_checkpoint) out.push_back({g.path, g.id, g.tail, g.offset, g.line});
   return out;
 }
 

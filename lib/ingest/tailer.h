@@ -64,6 +64,7 @@ class Tailer {
     Fingerprint tail;
     uint64_t offset = 0, line = 0;
     Clock::time_point expires;
+    bool from_checkpoint = false;  // not saved again: a restart does not keep it alive forever
   };
   struct Pattern {
     std::string text;
@@ -80,7 +81,7 @@ class Tailer {
   bool resume_from_entry(TailFile& f);
   bool resume_from_ghost(TailFile& f);
   bool is_copy_of(TailFile& f, const Fingerprint& head, const Fingerprint& tail, uint64_t offset);
-  std::unique_ptr<TailFile> find_in_directory(const Ghost& g);
+  std::vector<std::unique_ptr<TailFile>> find_in_directory(const Ghost& g);
   bool decide_fresh(TailFile& f);
   bool same_prefix(TailFile& a, TailFile& b, uint64_t n);
   bool read_round();

@@ -21,6 +21,7 @@ class CsvFormat : public Format {
   }
   std::unique_ptr<FormatState> new_state() const override { return std::make_unique<CsvState>(); }
   char quoted_field_delimiter() const override { return delim_ == ',' ? delim_ : 0; }
+  bool has_header_row() const override { return columns_.empty(); }
 
   bool parse(const RecordText& text, FormatState* state, std::string& out, std::string_view& json,
              std::string& error) override {

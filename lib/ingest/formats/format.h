@@ -48,6 +48,9 @@ class Format {
                      std::string& error) = 0;
   // csv/tsv: the field delimiter, so that a quoted field may span lines; 0 for other formats.
   virtual char quoted_field_delimiter() const { return 0; }
+  // csv/tsv without --columns: the first record of each file is its header, needed again
+  // when reading resumes in the middle of a file.
+  virtual bool has_header_row() const { return false; }
   // True when a line that is not valid UTF-8 needs no check before parse() (json checks itself).
   virtual bool checks_utf8() const { return false; }
 };
