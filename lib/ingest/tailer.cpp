@@ -178,13 +178,6 @@ bool Tailer::resume_from_ghost(TailFile& f) {
   return false;
 }
 
-bool Tailer::same_prefix(TailFile& a, TailFile& b, uint64_t n) {
-  char x[kFingerprintBytes], y[kFingerprintBytes];
-  if (n > kFingerprintBytes) n = kFingerprintBytes;
-  return ::pread(a.fd(), x, n, 0) == static_cast<ssize_t>(n) && ::pread(b.fd(), y, n, 0) == static_cast<ssize_t>(n) &&
-         memcmp(x, y, n) == 0;
-}
-
 // A new file, before its first read: is it a copy of data already read? A copy made by
 // copytruncate holds the live file's lines (wait for the truncation, then continue in the copy
 // where the live file stopped); a copy of a truncated file continues at the old position. A
@@ -210,9 +203,14 @@ bool Tailer::decide_fresh(TailFile& f) {
   }
   for (auto& live : files_) {
     TailFile& l = *live;
-    if (&l == &f || l.kind() != FileKind::kPlain || l.fresh || l.copy_of) continue;
-    uint64_t n = std::min<uint64_t>(f.last_size, l.identity().head.length);
-    if (n == 0 || !same_prefix(f, l, n)) continue;
+    if (&l == &f || l.kind() != FileKind::kPlain || l.fresh || l.copy_of || l.identity().head.length == 0) continue;
+    // Compare with what was read from the live file (its fingerprints), not with its bytes
+    // now: it may have been truncated a moment ago.
+    if (f.last_size < l.identity().head.length) {
+      maybe = true;  // too short to tell yet
+      continue;
+    }
+    if (!fingerprint_matches(f.fd(), 0, l.identity().head)) continue;
     if (is_copy_of(f, l.identity().head, l.tail_fingerprint(), l.position())) {
       prog_.report().info(f.path() + ": a copy of " + l.path() + "; read once that one is truncated or finished");
       f.fresh = false;

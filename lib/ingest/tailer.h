@@ -83,7 +83,6 @@ class Tailer {
   bool is_copy_of(TailFile& f, const Fingerprint& head, const Fingerprint& tail, uint64_t offset);
   std::vector<std::unique_ptr<TailFile>> find_in_directory(const Ghost& g);
   bool decide_fresh(TailFile& f);
-  bool same_prefix(TailFile& a, TailFile& b, uint64_t n);
   bool read_round();
   bool check_file(TailFile& f);
   void truncated(TailFile& f);

@@ -1,0 +1,14 @@
+#!/usr/bin/env bats
+# The model-based tailer test (tests/ingest/model_tailer.py): random appends, renames,
+# copytruncates, truncations, deletes and restarts against a directory while
+# `sp-ingest --follow --checkpoint` runs; the lines read must be exactly the lines written.
+
+load test_helper
+
+@test "model-based rotation test: nothing lost, nothing repeated, over several seeds" {
+  local seeds=${SP_MODEL_SEEDS:-1,2,3,4}
+  run python3 "$SP_SOURCE_DIR/tests/ingest/model_tailer.py" --bin "$SP_BIN_DIR/sp-ingest" \
+    --seeds "$seeds" --ops "${SP_MODEL_OPS:-200}" --time-limit 150
+  printf '%s\n' "$output" | grep -v '^sp-ingest: ' >&3 || true
+  ((status == 0)) || fail "$(printf '%s\n' "$output" | grep -v '^sp-ingest: ' | tail -40)"
+}
