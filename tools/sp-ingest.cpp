@@ -1,5 +1,6 @@
 // sp-ingest: read files (followed through rotation), stdin or HTTP and write NDJSON records.
 #include "cli/program.h"
+#include "io/error.h"
 #include "ingest/ingest.h"
 
 namespace {
@@ -108,6 +109,45 @@ int body(sp::cli::Program& prog) {
       ->check(CLI::IsMember({"reject", "replace"}).description(""))
       ->type_name("{reject,replace}")
       ->default_str("reject")
+      ->group(g);
+
+  g = "HTTP";
+  duration("--interval", o.http.interval, "http://: how often the URL is polled with --follow (once without)", "60s",
+           false)
+      ->group(g);
+  app.add_option("--jsonpath", o.http.jsonpath, "http://: the path to the array of records in the response (a.b, /a/b)")
+      ->type_name("PATH")
+      ->group(g);
+  app.add_option("--next-field", o.http.next_field,
+                 "http://: the response field holding the next page: a URL, or a cursor sent as ?cursor=")
+      ->type_name("PATH")
+      ->group(g);
+  app.add_option("--next-param", o.http.next_param, "http://: the query parameter that carries a --next-field cursor")
+      ->type_name("NAME")
+      ->group(g);
+  app.add_option_function<std::string>(
+         "--header",
+         [&o](const std::string& v) {
+           size_t colon = v.find(':');
+           if (colon == std::string::npos || colon == 0)
+             throw sp::UsageError("--header: expected 'Name: value', got '" + v + "'");
+           size_t start = v.find_first_not_of(' ', colon + 1);
+           o.http.headers.emplace_back(v.substr(0, colon), start == std::string::npos ? "" : v.substr(start));
+         },
+         "http://: send this header ('Name: value'; repeatable), e.g. an Authorization")
+      ->type_name("HEADER")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->group(g);
+  app.add_option("--auth-token-file", o.http.auth_token_file,
+                 "http-listen://: accept only requests with 'Authorization: Bearer TOKEN', TOKEN read from FILE")
+      ->type_name("FILE")
+      ->group(g);
+  app.add_option_function<std::string>(
+         "--max-body-bytes",
+         [&o](const std::string& v) { o.http.max_body_bytes = sp::cli::parse_size(v, "--max-body-bytes"); },
+         "http-listen://: larger request bodies are refused with 413")
+      ->type_name("SIZE")
+      ->default_str("16M")
       ->group(g);
 
   prog.parse();

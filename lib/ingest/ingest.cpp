@@ -2,18 +2,23 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
+#include <exception>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "ingest/checkpoint.h"
 #include "ingest/decoder.h"
 #include "ingest/emitter.h"
 #include "ingest/formats/regex.h"
 #include "io/error.h"
+#include "io/stop.h"
 
 namespace sp::ingest {
 namespace {
 
-enum class SourceKind { kFile, kStdin };
+enum class SourceKind { kFile, kStdin, kPoll, kListen };
 
 SourceKind classify(const std::string& s) {
   if (s == "-") return SourceKind::kStdin;
@@ -21,9 +26,12 @@ SourceKind classify(const std::string& s) {
   if (scheme != std::string::npos && s.find_first_of("/*?[") > scheme) {
     std::string name = s.substr(0, scheme);
     if (name == "file") return SourceKind::kFile;
-    if (name == "kafka" || name == "mqtt" || name == "http" || name == "https" || name == "http-listen")
+    if (name == "http" || name == "https") return SourceKind::kPoll;
+    if (name == "http-listen") return SourceKind::kListen;
+    if (name == "kafka" || name == "mqtt")
       throw UsageError(name + ":// sources are not supported by this build of sp-ingest yet");
-    throw UsageError("unknown source '" + s + "' (use a path, a glob, file:///…, or -)");
+    throw UsageError("unknown source '" + s +
+                     "' (use a path, a glob, file:///…, -, http://…, https://… or http-listen://…)");
   }
   return SourceKind::kFile;
 }
@@ -31,11 +39,19 @@ SourceKind classify(const std::string& s) {
 }  // namespace
 
 int run(cli::Program& prog, Options& opts) {
-  std::vector<std::string> sources = prog.options().inputs;
-  if (sources.empty()) sources.push_back("-");
+  std::vector<std::string> inputs = prog.options().inputs;
+  if (inputs.empty()) inputs.push_back("-");
   bool files = false;
-  for (const auto& s : sources)
-    if (classify(s) == SourceKind::kFile) files = true;
+  std::vector<std::string> sources, polls, listens;  // sources: files and stdin, for the tailer
+  for (const auto& s : inputs) {
+    switch (classify(s)) {
+      case SourceKind::kFile: files = true; sources.push_back(s); break;
+      case SourceKind::kStdin: sources.push_back(s); break;
+      case SourceKind::kPoll: polls.push_back(s); break;
+      case SourceKind::kListen: listens.push_back(s); break;
+    }
+  }
+  opts.http.follow = opts.tail.follow;
   if (!opts.multiline_start.empty() && (opts.format.spec == "csv" || opts.format.spec == "tsv"))
     throw UsageError("--multiline-start cannot be used with --format " + opts.format.spec);
   if (!opts.checkpoint.empty() && !files)
@@ -68,8 +84,28 @@ int run(cli::Program& prog, Options& opts) {
   if (!opts.checkpoint.empty()) exclude(checkpoint.path() + ".lock", -1);
   opts.tail.max_line_bytes = prog.options().max_line_bytes;
   opts.tail.multiline = multiline != nullptr;
-  Tailer tailer(opts.tail, sources, checkpoint, pipeline, prog);
-  tailer.run();
+  // HTTP sources run in threads of their own; the tailer in this one. They share the output.
+  std::mutex error_mu;
+  std::exception_ptr error;
+  auto guarded = [&](auto fn) {
+    return [&, fn] {
+      try {
+        fn();
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mu);
+        if (!error) error = std::current_exception();
+        io::request_stop();
+      }
+    };
+  };
+  std::vector<std::thread> threads;
+  for (const auto& url : polls) threads.emplace_back(guarded([&, url] { poll_http(url, opts.http, emitter); }));
+  for (const auto& uri : listens) threads.emplace_back(guarded([&, uri] { listen_http(uri, opts.http, emitter); }));
+  if (!sources.empty()) guarded([&] { Tailer(opts.tail, sources, checkpoint, pipeline, prog).run(); })();
+  if (!listens.empty())
+    while (!io::stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (auto& t : threads) t.join();
+  if (error) std::rethrow_exception(error);
 
   out->close();
   prog.stats().bytes_out.set(out->bytes_written());

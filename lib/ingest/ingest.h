@@ -6,6 +6,7 @@
 
 #include "cli/program.h"
 #include "ingest/formats/format.h"
+#include "ingest/http_source.h"
 #include "ingest/tailer.h"
 
 namespace sp::ingest {
@@ -17,6 +18,7 @@ struct Options {
   std::string multiline_start;
   bool add_meta = false;
   bool replace_invalid_utf8 = false;
+  HttpOptions http;
 };
 
 // Runs the stage over the program's inputs (the sources); returns the exit status.
