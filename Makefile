@@ -17,7 +17,7 @@ deps:
 	tests/install-deps
 
 build:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSP_BUILD_TESTS=ON
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: deps-build

@@ -1,5 +1,6 @@
 #include "cli/program.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -41,14 +42,21 @@ std::string trim(const std::string& s) {
   return a == std::string::npos ? "" : s.substr(a, b - a + 1);
 }
 
+// The whole of `s` (digits with at most one '.') as a number; false for ".", "1.2.3" and such.
+bool read_decimal(const std::string& s, double& out) {
+  auto r = std::from_chars(s.data(), s.data() + s.size(), out, std::chars_format::fixed);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
 }  // namespace
 
 size_t parse_size(const std::string& text, const std::string& option) {
   std::string t = trim(text);
   size_t i = 0;
   while (i < t.size() && (isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
-  if (i == 0) throw UsageError(option + ": expected a size such as 4096, 64K, 64M or 1G, got '" + text + "'");
-  double n = std::stod(t.substr(0, i));
+  double n = 0;
+  if (i == 0 || !read_decimal(t.substr(0, i), n))
+    throw UsageError(option + ": expected a size such as 4096, 64K, 64M or 1G, got '" + text + "'");
   std::string unit = t.substr(i);
   double mult = 1;
   if (unit.empty() || unit == "B") mult = 1;
@@ -70,9 +78,9 @@ double parse_duration(const std::string& text, const std::string& option) {
   while (i < t.size()) {
     size_t start = i;
     while (i < t.size() && (isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
-    if (i == start)
+    double n = 0;
+    if (i == start || !read_decimal(t.substr(start, i - start), n))
       throw UsageError(option + ": expected a duration such as 250ms, 5s, 1m or 1h30m, got '" + text + "'");
-    double n = std::stod(t.substr(start, i - start));
     size_t us = i;
     while (i < t.size() && isalpha(static_cast<unsigned char>(t[i]))) ++i;
     std::string unit = t.substr(us, i - us);

@@ -45,7 +45,8 @@ bool LineReader::fill() {
   if (eof_) return false;
   compact();
   if (end_ == cap_) {
-    size_t want = std::min(cap_ * 2, opts_.max_line_bytes + 1);
+    // Room for a line of max_line_bytes and its "\r\n".
+    size_t want = std::min(cap_ * 2, opts_.max_line_bytes + 2);
     if (want <= cap_) want = cap_ + 1;
     cap_ = want;
     buf_.resize(cap_ + simdjson::SIMDJSON_PADDING);
@@ -74,7 +75,10 @@ bool LineReader::next(Line& line) {
       stop = static_cast<size_t>(nl - base);
     } else {
       scan_ = end_;
-      if (end_ - begin_ > opts_.max_line_bytes) {
+      // A '\r' waiting for its '\n' is not part of the line.
+      size_t held = end_ - begin_;
+      bool cr_pending = held == opts_.max_line_bytes + 1 && base[end_ - 1] == '\r';
+      if (held > opts_.max_line_bytes && !cr_pending) {
         // Too long: keep a prefix for the report, then drop bytes until the newline.
         uint64_t number = ++line_number_;
         uint64_t offset = base_offset_ + begin_;
@@ -82,6 +86,7 @@ bool LineReader::next(Line& line) {
         prefix_.assign(base + begin_, base + begin_ + keep);
         prefix_.resize(keep + simdjson::SIMDJSON_PADDING);
         uint64_t total = end_ - begin_;
+        bool last_cr = base[end_ - 1] == '\r';  // total_size, like size, leaves out the '\r' of "\r\n"
         begin_ = scan_ = end_;
         bool found = false;
         while (!found) {
@@ -91,13 +96,16 @@ bool LineReader::next(Line& line) {
           if (p) {
             size_t k = static_cast<size_t>(p - buf_.data());
             total += k;
+            last_cr = k ? buf_[k - 1] == '\r' : last_cr;
             begin_ = scan_ = k + 1;
             found = true;
           } else {
             total += end_;
+            last_cr = buf_[end_ - 1] == '\r';
             begin_ = scan_ = end_;
           }
         }
+        if (last_cr) --total;
         line = Line{prefix_.data(), keep, prefix_.size(), number, offset, true, total};
         return true;
       }

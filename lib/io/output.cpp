@@ -96,18 +96,32 @@ void Output::flush() {
 
 void Output::close() {
   if (closed_) return;
-  if (zs_) {
-    compress(ZSTD_e_end);
-    bytes_ += buf_.size();
-    buf_.clear();
-  } else {
-    flush();
-  }
+  // Whatever fails below, the descriptor is released once: a second close() (the destructor's)
+  // must neither retry the failed write nor leak the file.
   closed_ = true;
-  if (opts_.sync_on_close && fsync(fd_) != 0 && errno != EINVAL && errno != EROFS)
-    throw Error(name_ + ": fsync: " + errno_text(errno));
+  try {
+    if (zs_) {
+      compress(ZSTD_e_end);
+      bytes_ += buf_.size();
+      buf_.clear();
+    } else if (!buf_.empty()) {
+      write_raw(buf_.data(), buf_.size());
+      bytes_ += buf_.size();
+      buf_.clear();
+    }
+    if (opts_.sync_on_close && fsync(fd_) != 0 && errno != EINVAL && errno != EROFS)
+      throw Error(name_ + ": fsync: " + errno_text(errno));
+  } catch (...) {
+    if (owned_) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+    throw;
+  }
   if (owned_) {
-    if (::close(fd_) != 0) throw Error(name_ + ": close: " + errno_text(errno));
+    int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) throw Error(name_ + ": close: " + errno_text(errno));
   }
 }
 

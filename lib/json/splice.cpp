@@ -279,7 +279,13 @@ void Splicer::apply_array(std::string_view arr, const std::vector<const Edit*>& 
     out += arr;
     return;
   }
-  out += '[';
+  // As in apply_object: the brackets, separators and whitespace around kept elements stay.
+  auto off = [&](std::string_view part) { return static_cast<size_t>(part.data() - arr.data()); };
+  size_t head_end = elems.empty() ? arr.find('[') + 1 : off(elems[0]);
+  size_t tail_start = elems.empty() ? head_end : off(elems.back()) + elems.back().size();
+  out.append(arr.data(), head_end);
+  bool wrote_any = false;
+  size_t last_kept = 0;
   for (size_t i = 0; i < elems.size(); ++i) {
     const Edit* here = nullptr;
     std::vector<const Edit*> below;
@@ -289,13 +295,18 @@ void Splicer::apply_array(std::string_view arr, const std::vector<const Edit*>& 
       else below.push_back(e);
     }
     if (here && here->op == Op::kRemove) continue;
-    if (out.back() != '[') out += ',';
+    if (wrote_any) {
+      size_t sep_from = off(elems[last_kept]) + elems[last_kept].size();
+      out.append(arr.data() + sep_from, off(elems[last_kept + 1]) - sep_from);
+    }
+    wrote_any = true;
+    last_kept = i;
     if (here && here->op == Op::kSet) out += here->value;
     else if (!below.empty() && elems[i][0] == '{') apply_object(elems[i], below, depth + 1, out);
     else if (!below.empty() && elems[i][0] == '[') apply_array(elems[i], below, depth + 1, out);
     else out += elems[i];
   }
-  out += ']';
+  out.append(arr.data() + tail_start, arr.size() - tail_start);
 }
 
 }  // namespace sp::json

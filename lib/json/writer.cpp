@@ -89,7 +89,10 @@ void append_number(std::string& out, double v) {
     if (v == 0 && std::signbit(v)) out.insert(out.size() - 1, "-");
     return;
   }
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  // Shortest text, but never a bare integer beyond 64 bits (2^64 would print as
+  // "18446744073709551616", which simdjson, and so the next stage, rejects as a big integer).
+  auto r = std::fabs(v) >= 9223372036854775808.0 ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific)
+                                                 : std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, r.ptr);
 }
 

@@ -57,6 +57,7 @@ load test_helper
 @test "the examples in every man page run" {
   events events.ndjson 200
   "$GEN_EVENTS" --lines 200 --bad-rate 0.2 --seed 3 > mixed.ndjson
+  cp "$SP_SHARED_DIR/bench/events.schema.json" "$SP_SHARED_DIR/bench/users.csv" .
   for p in $(sp_programs); do
     # Example commands are the lines of .EX blocks that start with '$ '.
     awk '/^\.EX/{ex=1; next} /^\.EE/{ex=0} ex && /^\$ /{sub(/^\$ /, ""); print}' "$SP_SOURCE_DIR/man/$p.1" |
