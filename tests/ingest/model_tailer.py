@@ -82,7 +82,17 @@ class Run:
         self.proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         out.close()
         err.close()
-        time.sleep(0.2)  # SIGTERM before the signal handlers are installed would kill it
+        # A SIGTERM before its signal handler is installed would kill it: wait for the handler.
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with open("/proc/%d/status" % self.proc.pid) as f:
+                    caught = [l for l in f if l.startswith("SigCgt:")]
+                if caught and int(caught[0].split()[1], 16) & (1 << (signal.SIGTERM - 1)):
+                    break
+            except OSError:
+                break
+            time.sleep(0.01)
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
