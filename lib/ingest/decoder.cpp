@@ -123,7 +123,6 @@ void StreamDecoder::reset() {
 
 void StreamDecoder::line(const char* data, size_t size, size_t capacity, uint64_t offset, uint64_t end,
                          uint64_t number) {
-  last_line_ = std::chrono::steady_clock::now();
   bool blank = true;
   for (size_t i = 0; i < size; ++i)
     if (data[i] != ' ' && data[i] != '\t') {
@@ -155,6 +154,7 @@ void StreamDecoder::line(const char* data, size_t size, size_t capacity, uint64_
     return;
   }
   if (Regex* start = p_.opts_.multiline_start) {
+    last_line_ = std::chrono::steady_clock::now();  // for --multiline-timeout
     if (start->match({data, size}) || !holding_) {
       flush();
       hold(data, size, offset, end, number);

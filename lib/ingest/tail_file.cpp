@@ -15,11 +15,13 @@ namespace {
 constexpr size_t kPrefixBytes = 256;  // kept of an overlong line for the report
 }
 
-ReadBuffer::ReadBuffer(size_t chunk) : chunk_(chunk) { reserve(chunk); }
+ReadBuffer::ReadBuffer(size_t chunk) : chunk_(chunk) { reserve(chunk + chunk / 2); }
 
 void ReadBuffer::reserve(size_t n) {
-  if (n <= cap_ && (cap_ <= 4 * chunk_ || n > chunk_)) return;
-  cap_ = n;
+  // Keep the buffer unless it is too small, or much larger than needed again (one long line
+  // made it grow): no allocation per read.
+  if (n <= cap_ && !(cap_ > 4 * chunk_ && n <= chunk_ + chunk_ / 2)) return;
+  cap_ = n <= cap_ ? chunk_ + chunk_ / 2 : n + chunk_ / 2;
   std::vector<char>(cap_ + simdjson::SIMDJSON_PADDING).swap(buf_);
 }
 
