@@ -395,14 +395,16 @@ bool Tailer::check_file(TailFile& f) {
     truncated(f);
     return true;
   }
-  if (size == f.read_pos()) return false;
   const Fingerprint& head = f.identity().head;
-  if (head.length > 0 && !fingerprint_matches(f.fd(), 0, head)) {
+  if (size > f.read_pos() && head.length > 0 && !fingerprint_matches(f.fd(), 0, head)) {
     truncated(f);
     return true;
   }
-  if (head.length < kFingerprintBytes) head_fingerprint(f.fd(), size, f.identity().head);
-  return true;
+  // A short fingerprint grows with the file (what is already there does not change), so that
+  // copies and truncations of it are recognized.
+  if (head.length < kFingerprintBytes && size > head.length && fingerprint_matches(f.fd(), 0, head))
+    head_fingerprint(f.fd(), size, f.identity().head);
+  return size > f.read_pos();
 }
 
 void Tailer::truncated(TailFile& f) {
@@ -450,8 +452,8 @@ void Tailer::truncated(TailFile& f) {
   }
   prog_.report().info(f.path() + ": truncated at byte " + std::to_string(g.offset) + "; reading it from the start" +
                       (found ? " (the rest of the old content is read from its copy)" : ""));
-  f.restart();
-  head_fingerprint(f.fd(), f.last_size, f.identity().head);
+  f.identity().head = {};
+  f.restart();  // fingerprints the new content's first bytes
 }
 
 // A file that is done: its partial line and held record are written, copies waiting on it start.
