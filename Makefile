@@ -40,6 +40,7 @@ check: deps
 
 bench: build
 	tests/bench/validate $(BUILD) $(SHARED)
+	tests/bench/sink $(BUILD) $(SHARED)
 	tests/bench/ingest $(BUILD) $(SHARED)
 
 install: build

@@ -1,9 +1,10 @@
 // Runs the official JSON-Schema-Test-Suite against sp::schema and checks pass-rate thresholds.
 //
-//   sp-schema-suite SUITE_DIR [-v] [--min-pass 2020-12=0.99] [--min-pass 7=0.99] [--min-format 0.90]
+//   sp-schema-suite SUITE_DIR [-v] [--min-pass 2020-12=0.99] [--min-pass 7=0.99] [--min-format 0.90] [--optional]
 //
 // Required tests: tests/draft2020-12/*.json and tests/draft7/*.json (not optional/).
 // Format tests: tests/<draft>/optional/format/*.json with formats asserted.
+// --optional also reports the other optional tests (tests/<draft>/optional/*.json), without a threshold.
 // Remote references to http://localhost:1234/ are read from SUITE_DIR/remotes/.
 // Also checks that validating a valid record allocates nothing once warm (the bench schema
 // in SUITE_DIR/../bench/events.schema.json, when present).
@@ -123,6 +124,7 @@ int main(int argc, char** argv) {
   bool verbose = false;
   std::map<std::string, double> min_pass;
   double min_format = 0;
+  bool optional = false;
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
     if (a == "-v" || a == "--verbose") {
@@ -135,6 +137,8 @@ int main(int argc, char** argv) {
         return 2;
       }
       min_pass[v.substr(0, eq)] = std::atof(v.c_str() + eq + 1);
+    } else if (a == "--optional") {
+      optional = true;
     } else if (a == "--min-format" && i + 1 < argc) {
       min_format = std::atof(argv[++i]);
     } else if (suite.empty() && a[0] != '-') {
@@ -164,12 +168,22 @@ int main(int argc, char** argv) {
     options.assert_formats = true;
     for (const fs::path& f : json_files(fs::path(suite) / "tests" / dir / "optional" / "format"))
       run_file(f, options, fmt, dir + "/optional/format/" + f.filename().string());
+    Tally opt;
+    if (optional) {
+      options.assert_formats = false;
+      for (const fs::path& f : json_files(fs::path(suite) / "tests" / dir / "optional"))
+        run_file(f, options, opt, dir + "/optional/" + f.filename().string());
+    }
     std::printf("%s: %zu passed, %zu failed (%.2f%%)\n", dir.c_str(), tally.passed, tally.failed, 100 * tally.rate());
     std::printf("%s optional/format: %zu passed, %zu failed (%.2f%%)\n", dir.c_str(), fmt.passed, fmt.failed,
                 100 * fmt.rate());
+    if (optional)
+      std::printf("%s optional (not format): %zu passed, %zu failed (%.2f%%)\n", dir.c_str(), opt.passed, opt.failed,
+                  100 * opt.rate());
     if (verbose) {
       for (const std::string& f : tally.failures) std::printf("  FAIL %s\n", f.c_str());
       for (const std::string& f : fmt.failures) std::printf("  FAIL %s\n", f.c_str());
+      for (const std::string& f : opt.failures) std::printf("  FAIL %s\n", f.c_str());
     }
     auto want = min_pass.find(draft);
     if (want != min_pass.end() && tally.rate() < want->second) {

@@ -137,13 +137,13 @@ std::unique_ptr<ByteSource> fd_source(int fd, std::string name, bool owned) {
   size_t got = 0;
   static const unsigned char kZstd[4] = {0x28, 0xB5, 0x2F, 0xFD};
   static const unsigned char kGzip[2] = {0x1F, 0x8B};
-  // Keep reading only while what we have could still be a magic number, so that a live stream
-  // whose first record is shorter than 4 bytes is not held up.
   // A zstd skippable frame (0x184D2A50..5F, as pzstd writes first) also starts zstd data.
   auto skippable_prefix = [&](size_t k) {
     static const unsigned char kTail[3] = {0x2A, 0x4D, 0x18};
     return k == 0 || ((static_cast<unsigned char>(magic[0]) & 0xF0) == 0x50 && memcmp(magic + 1, kTail, k - 1) == 0);
   };
+  // Keep reading only while what we have could still be a magic number, so that a live stream
+  // whose first record is shorter than 4 bytes is not held up.
   auto could_be_magic = [&] {
     return memcmp(magic, kZstd, std::min<size_t>(got, 4)) == 0 || memcmp(magic, kGzip, std::min<size_t>(got, 2)) == 0 ||
            skippable_prefix(got);

@@ -249,6 +249,7 @@ void Compiler::compile_keywords(Node& n, int doc, const std::string& ptr, object
     }
     auto dep_required = [&](std::string_view kw, std::string_view trigger, element list) {
       DependentRequired d;
+      d.keyword = kw == "dependencies" ? "dependencies" : "dependentRequired";
       d.trigger = n.add_key(trigger);
       for (element x : as_array(list)) {
         std::string_view name;
@@ -264,6 +265,7 @@ void Compiler::compile_keywords(Node& n, int doc, const std::string& ptr, object
         dep_required("dependentRequired", k, list);
       }
     }
+    // draft-07 `dependencies`; 2020-12 replaced it by dependentRequired/dependentSchemas and ignores it
     if (draft == 7 && get("dependencies", v)) {
       if (!v.is_object()) fail(doc, at("dependencies"), "dependencies must be an object");
       for (auto [k, dep] : as_object(v)) {

@@ -250,7 +250,7 @@ bool is_multiple(element e, const Num& m) {
   }
   double x = e.get_double().value();
   double q = x / m.d;
-  if (!std::isfinite(q)) return false;
+  if (!std::isfinite(q)) return std::fmod(x, m.d) == 0;  // fmod is exact where the quotient overflows
   double r = std::nearbyint(q);
   return std::fabs(q - r) <= 1e-9 * std::max(1.0, std::fabs(r));
 }
@@ -490,7 +490,7 @@ bool unique_items(array arr, Ctx& ctx) {
       if (!has(d.trigger)) continue;
       for (uint32_t r : d.required) {
         if (has(r)) continue;
-        FAIL(n->draft == 7 ? "dependencies" : "dependentRequired", "property " + quote_text(n->keys[d.trigger].name) + " requires property " + quote_text(n->keys[r].name));
+        FAIL(d.keyword, "property " + quote_text(n->keys[d.trigger].name) + " requires property " + quote_text(n->keys[r].name));
       }
     }
   }

@@ -44,6 +44,7 @@ struct KeyEntry {
 };
 
 struct DependentRequired {
+  const char* keyword;             // "dependentRequired" or "dependencies"
   uint32_t trigger;                // KeyEntry index
   std::vector<uint32_t> required;  // KeyEntry indexes
 };

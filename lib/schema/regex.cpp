@@ -35,8 +35,20 @@ std::string property_name(std::string_view name) {
     if (key == "Script" || key == "sc") return std::string(value);
     name = value;  // General_Category= / gc=
   }
+  auto same = [](std::string_view a, std::string_view b) {  // loose matching: case and '_' ignored
+    size_t i = 0, j = 0;
+    while (true) {
+      while (i < a.size() && (a[i] == '_' || a[i] == ' ' || a[i] == '-')) i++;
+      while (j < b.size() && (b[j] == '_' || b[j] == ' ' || b[j] == '-')) j++;
+      if (i == a.size() || j == b.size()) return i == a.size() && j == b.size();
+      if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[j]))) return false;
+      i++;
+      j++;
+    }
+  };
+  if (same(name, "digit")) return "Nd";
   for (const auto& [long_name, short_name] : kCategories)
-    if (name == long_name) return std::string(short_name);
+    if (same(name, long_name)) return std::string(short_name);
   return std::string(name);
 }
 

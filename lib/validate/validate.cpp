@@ -168,7 +168,11 @@ class Stage {
       if (path.find(doc).get(v) != simdjson::SUCCESS) continue;  // absent: the schema decides
       std::optional<int64_t> ms;
       if (v.is_string()) ms = ts_.parse_text(std::string_view(v.get_string().value()));
-      else if (v.is_number()) ms = TimestampParser::from_epoch(v.get_double().value());
+      else if (v.is_number()) {
+        double d = v.get_double().value();
+        // Beyond about year 300,000 (in microseconds) no conversion is meaningful.
+        if (d > -1e16 && d < 1e16) ms = TimestampParser::from_epoch(d);
+      }
       if (!ms) {
         std::string shown;
         if (v.is_string()) json::append_string(shown, std::string_view(v.get_string().value()));

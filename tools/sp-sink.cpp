@@ -1,0 +1,116 @@
+// sp-sink: store or deliver NDJSON records: files, SQLite, PostgreSQL, Redis, HTTP, S3.
+#include "cli/program.h"
+#include "sink/endpoint.h"
+#include "sink/open.h"
+#include "sink/runner.h"
+
+namespace {
+
+const sp::cli::ProgramInfo kInfo{
+    "sp-sink",
+    "Write NDJSON records to files, SQLite, PostgreSQL, Redis, HTTP or S3, in batches, confirmed and retried",
+    "Examples:\n"
+    "  sp-sink sqlite://events.db?table=events events.ndjson\n"
+    "  gen-events | sp-sink 'out/dt=%Y-%m-%d/events-{seq}.ndjson.zst' --time-field ts --rotate-size 64M\n"
+    "  sp-sink 'postgresql://app@db:5432/shop?table=events&upsert=id' --dead-letter bad.ndjson\n"
+    "  sp-sink 'redis://127.0.0.1:6379/0?cmd=hset&key=user:{user_id}' < users.ndjson\n"};
+
+int body(sp::cli::Program& prog) {
+  sp::sink::Options opts;
+  CLI::App& app = prog.app();
+  app.add_option("destination", opts.destination,
+                 "Where records go: -, PATH or TEMPLATE, file://, sqlite://, postgresql://, redis://, http(s)://, s3://")
+      ->type_name("URI")
+      ->group("Destination");
+  prog.add_input_options();
+  const char* g = "Batching";
+  app.add_option("--batch-size", opts.batch_size, "Records per batch (one transaction, request or pipeline)")
+      ->check(CLI::PositiveNumber.description(""))
+      ->type_name("N")
+      ->group(g);
+  app.add_option_function<std::string>(
+         "--batch-bytes", [&opts](const std::string& v) { opts.batch_bytes = sp::cli::parse_size(v, "--batch-bytes"); },
+         "A batch is also cut at this size")
+      ->type_name("SIZE")
+      ->default_str("16M")
+      ->group(g);
+  app.add_option_function<std::string>(
+         "--flush-interval",
+         [&opts](const std::string& v) { opts.flush_interval = sp::cli::parse_duration(v, "--flush-interval"); },
+         "Longest time a record waits in a partial batch")
+      ->type_name("DURATION")
+      ->default_str("1s")
+      ->group(g);
+  app.add_option("--retries", opts.retries, "Retries of a batch after a transient failure before giving up (exit 1)")
+      ->check(CLI::NonNegativeNumber.description(""))
+      ->type_name("N")
+      ->group(g);
+  app.add_option_function<std::string>(
+         "--retry-backoff",
+         [&opts](const std::string& v) { opts.retry_backoff = sp::cli::parse_duration(v, "--retry-backoff"); },
+         "First wait before a retry; doubles each time, with jitter")
+      ->type_name("DURATION")
+      ->default_str("100ms")
+      ->group(g);
+  app.add_option_function<std::string>(
+         "--retry-max-backoff",
+         [&opts](const std::string& v) { opts.retry_max_backoff = sp::cli::parse_duration(v, "--retry-max-backoff"); },
+         "Longest wait between retries")
+      ->type_name("DURATION")
+      ->default_str("5s")
+      ->group(g);
+  app.add_option_function<std::string>(
+         "--timeout", [&opts](const std::string& v) { opts.timeout = sp::cli::parse_duration(v, "--timeout"); },
+         "Longest wait for one network operation (connect, request, reply)")
+      ->type_name("DURATION")
+      ->default_str("30s")
+      ->group(g);
+  g = "Records";
+  app.add_flag("--keep-meta", opts.keep_meta, "Keep the top-level \"_sp\" key (source positions) in what is written")
+      ->group(g);
+  prog.add_reject_options();
+  g = "Files and objects";
+  app.add_option_function<std::string>(
+         "--rotate-size", [&opts](const std::string& v) { opts.rotate_size = sp::cli::parse_size(v, "--rotate-size"); },
+         "Start a new file (or object) after this many bytes (uncompressed)")
+      ->type_name("SIZE")
+      ->group(g);
+  app.add_option_function<std::string>(
+         "--rotate-interval",
+         [&opts](const std::string& v) { opts.rotate_interval = sp::cli::parse_duration(v, "--rotate-interval"); },
+         "Start a new file (or object) after this long")
+      ->type_name("DURATION")
+      ->group(g);
+  app.add_option("--time-field", opts.time_field,
+                 "Field with the event time (RFC 3339 or epoch s/ms) for %Y, %m, %d, %H... in the path")
+      ->type_name("PATH")
+      ->group(g);
+  app.add_option("--compress", opts.compress, "Compression of files and objects (auto: zstd when the name ends in .zst)")
+      ->check(CLI::IsMember({"auto", "none", "zstd"}).description(""))
+      ->type_name("{auto,none,zstd}")
+      ->group(g);
+  app.add_option("--zstd-level", opts.zstd_level, "zstd compression level")
+      ->check(CLI::Range(1, 19).description(""))
+      ->type_name("N")
+      ->group(g);
+  g = "Tables";
+  app.add_option("--schema", opts.schema_file,
+                 "JSON Schema whose properties give the columns of a new table (else inferred from the first batch)")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile.description(""))
+      ->group(g);
+  g = "HTTP";
+  app.add_option("--header", opts.headers, "Extra request header, 'Name: value' (repeatable)")
+      ->allow_extra_args(false)
+      ->type_name("HEADER")
+      ->group(g);
+  app.add_flag("--http-array", opts.http_array, "POST each batch as one JSON array instead of NDJSON")->group(g);
+  prog.parse();
+  auto endpoint = sp::sink::Endpoint::parse(opts.destination);
+  auto sink = sp::sink::open_sink(opts.destination, endpoint, opts);
+  return sp::sink::run(prog, opts, *sink);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return sp::cli::run(argc, argv, kInfo, body); }
