@@ -43,6 +43,7 @@ bench: build
 	tests/bench/schema $(BUILD) $(SHARED)
 	tests/bench/sink $(BUILD) $(SHARED)
 	tests/bench/enrich $(BUILD) $(SHARED)
+	tests/bench/ingest $(BUILD) $(SHARED)
 
 install: build
 	cmake --install $(BUILD)

@@ -1,0 +1,51 @@
+#include "connect/http/listener.h"
+
+#include <httplib.h>
+
+#include "io/error.h"
+
+namespace sp::connect::http {
+
+struct Listener::Impl {
+  std::string host, path;
+  int port;
+  httplib::Server server;
+};
+
+Listener::Listener(std::string host, int port, std::string path, size_t max_body_bytes, Handler handler)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->host = std::move(host);
+  impl_->port = port;
+  impl_->path = std::move(path);
+  impl_->server.set_payload_max_length(max_body_bytes);
+  impl_->server.Post(impl_->path, [handler](const httplib::Request& req, httplib::Response& res) {
+    PostRequest r{req.body, req.get_header_value("Content-Type"), req.get_header_value("Authorization")};
+    PostReply reply = handler(r);
+    res.status = reply.status;
+    res.set_content(reply.body + "\n", "application/json");
+  });
+  impl_->server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty()) {
+      const char* why = res.status == 413 ? "request body too large (--max-body-bytes)"
+                        : res.status == 404 ? "no such path"
+                                            : "request failed";
+      res.set_content(std::string("{\"error\":\"") + why + "\"}\n", "application/json");
+    }
+  });
+}
+
+Listener::~Listener() = default;
+
+int Listener::bind() {
+  int port = impl_->port == 0 ? impl_->server.bind_to_any_port(impl_->host)
+                              : (impl_->server.bind_to_port(impl_->host, impl_->port) ? impl_->port : -1);
+  if (port <= 0)
+    throw Error("http-listen://" + impl_->host + ":" + std::to_string(impl_->port) + ": cannot listen (address in use?)");
+  return port;
+}
+
+void Listener::run() { impl_->server.listen_after_bind(); }
+
+void Listener::stop() { impl_->server.stop(); }
+
+}  // namespace sp::connect::http

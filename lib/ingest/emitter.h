@@ -1,0 +1,59 @@
+// Where records leave sp-ingest: one Output shared by every source (files, stdin, HTTP), behind
+// one mutex that a source holds for a batch of records, not per record. Adds the --add-meta
+// member and sends rejected records to the program's dead-letter output.
+#pragma once
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "cli/program.h"
+#include "ingest/file_identity.h"
+#include "io/output.h"
+
+namespace sp::ingest {
+
+// Where a record came from: for --add-meta, for dead letters and (later) for acknowledgements.
+struct RecordOrigin {
+  std::string_view source;               // the file's path, "-" for stdin, or the URL
+  bool is_url = false;
+  const FileIdentity* identity = nullptr;  // files only
+  uint64_t offset = 0;                   // byte offset of the record's first byte
+  uint64_t end = 0;                      // offset just after the record (and its newline)
+  uint64_t line = 0;                     // 1-based line number; 0 when unknown (after --from-end)
+};
+
+struct EmitterOptions {
+  bool add_meta = false;
+  std::string meta_field = "_src";
+  std::string host;  // for the metadata; defaults to the host name
+};
+
+class Emitter {
+ public:
+  Emitter(cli::Program& prog, io::Output& out, EmitterOptions opts);
+  // Held while writing a batch of records (and by flush()).
+  std::mutex& mutex() { return mu_; }
+  // Takes the time used for "ingest_ts" of the records that follow (once per batch).
+  void refresh_clock();
+  // Writes one record (JSON text without its newline). Requires the mutex.
+  void write(std::string_view json, const RecordOrigin& origin);
+  // Rejects one record: counted, dead-lettered with its source, line, offset and reason.
+  void reject(const RecordOrigin& origin, std::string_view error, std::string_view raw, bool truncated = false,
+              uint64_t total_bytes = 0);
+  // Hands the written records to the kernel. Requires the mutex.
+  void flush();
+  cli::Stats& stats() { return prog_.stats(); }
+  cli::Program& program() { return prog_; }
+
+ private:
+  cli::Program& prog_;
+  io::Output& out_;
+  EmitterOptions opts_;
+  std::mutex mu_;
+  std::string line_;
+  std::string ingest_ts_;
+  std::string host_json_;
+};
+
+}  // namespace sp::ingest

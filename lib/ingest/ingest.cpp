@@ -1,0 +1,115 @@
+#include "ingest/ingest.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "ingest/checkpoint.h"
+#include "ingest/decoder.h"
+#include "ingest/emitter.h"
+#include "ingest/formats/regex.h"
+#include "io/error.h"
+#include "io/stop.h"
+
+namespace sp::ingest {
+namespace {
+
+enum class SourceKind { kFile, kStdin, kPoll, kListen };
+
+SourceKind classify(const std::string& s) {
+  if (s == "-") return SourceKind::kStdin;
+  size_t scheme = s.find("://");
+  if (scheme != std::string::npos && s.find_first_of("/*?[") > scheme) {
+    std::string name = s.substr(0, scheme);
+    if (name == "file") return SourceKind::kFile;
+    if (name == "http" || name == "https") return SourceKind::kPoll;
+    if (name == "http-listen") return SourceKind::kListen;
+    if (name == "kafka" || name == "mqtt")
+      throw UsageError(name + ":// sources are not supported by this build of sp-ingest yet");
+    throw UsageError("unknown source '" + s +
+                     "' (use a path, a glob, file:///…, -, http://…, https://… or http-listen://…)");
+  }
+  return SourceKind::kFile;
+}
+
+}  // namespace
+
+int run(cli::Program& prog, Options& opts) {
+  std::vector<std::string> inputs = prog.options().inputs;
+  if (inputs.empty()) inputs.push_back("-");
+  bool files = false;
+  std::vector<std::string> sources, polls, listens;  // sources: files and stdin, for the tailer
+  for (const auto& s : inputs) {
+    switch (classify(s)) {
+      case SourceKind::kFile: files = true; sources.push_back(s); break;
+      case SourceKind::kStdin: sources.push_back(s); break;
+      case SourceKind::kPoll: polls.push_back(s); break;
+      case SourceKind::kListen: listens.push_back(s); break;
+    }
+  }
+  opts.http.follow = opts.tail.follow;
+  if (!opts.multiline_start.empty() && (opts.format.spec == "csv" || opts.format.spec == "tsv"))
+    throw UsageError("--multiline-start cannot be used with --format " + opts.format.spec);
+  if (!opts.checkpoint.empty() && !files)
+    prog.report().warn("--checkpoint: stdin has no positions to keep; the checkpoint is not used");
+
+  opts.format.valid_utf8 = !opts.replace_invalid_utf8;
+  auto format = Format::create(opts.format);
+  std::unique_ptr<Regex> multiline;
+  if (!opts.multiline_start.empty()) multiline = std::make_unique<Regex>(opts.multiline_start, "--multiline-start");
+
+  auto out = prog.open_output();
+  EmitterOptions eo;
+  eo.add_meta = opts.add_meta;
+  Emitter emitter(prog, *out, eo);
+  DecoderOptions dopts;
+  dopts.multiline_start = multiline.get();
+  dopts.max_record_bytes = prog.options().max_line_bytes;
+  dopts.replace_invalid_utf8 = opts.replace_invalid_utf8;
+  Pipeline pipeline(*format, emitter, dopts);
+
+  Checkpoint checkpoint(files ? opts.checkpoint : "");
+  auto exclude = [&](const std::string& path, int fd) {
+    struct stat st;
+    if ((fd >= 0 ? fstat(fd, &st) : ::stat(path.c_str(), &st)) == 0 && S_ISREG(st.st_mode))
+      opts.tail.exclude.insert({static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)});
+  };
+  exclude("", 1);
+  if (prog.options().output != "-") exclude(prog.options().output, -1);
+  if (!prog.options().dead_letter.empty()) exclude(prog.options().dead_letter, -1);
+  if (!opts.checkpoint.empty()) exclude(checkpoint.path() + ".lock", -1);
+  opts.tail.max_line_bytes = prog.options().max_line_bytes;
+  opts.tail.multiline = multiline != nullptr;
+  // HTTP sources run in threads of their own; the tailer in this one. They share the output.
+  std::mutex error_mu;
+  std::exception_ptr error;
+  auto guarded = [&](auto fn) {
+    return [&, fn] {
+      try {
+        fn();
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mu);
+        if (!error) error = std::current_exception();
+        io::request_stop();
+      }
+    };
+  };
+  std::vector<std::thread> threads;
+  for (const auto& url : polls) threads.emplace_back(guarded([&, url] { poll_http(url, opts.http, emitter); }));
+  for (const auto& uri : listens) threads.emplace_back(guarded([&, uri] { listen_http(uri, opts.http, emitter); }));
+  if (!sources.empty()) guarded([&] { Tailer(opts.tail, sources, checkpoint, pipeline, prog).run(); })();
+  if (!listens.empty())
+    while (!io::stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (auto& t : threads) t.join();
+  if (error) std::rethrow_exception(error);
+
+  out->close();
+  prog.stats().bytes_out.set(out->bytes_written());
+  return prog.finish();
+}
+
+}  // namespace sp::ingest
