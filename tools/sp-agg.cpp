@@ -37,6 +37,22 @@ int body(sp::cli::Program& prog) {
       ->type_name("LIST")
       ->default_str("count")
       ->group(g);
+  bool count = false;
+  std::vector<std::pair<std::string, std::vector<std::string>>> shortcuts = {
+      {"sum", {}}, {"avg", {}}, {"min", {}}, {"max", {}}, {"distinct", {}},
+      {"p50", {}}, {"p90", {}}, {"p95", {}}, {"p99", {}}};
+  app.add_flag("--count", count, "Shortcut: add count to the aggregates")->group(g);
+  for (auto& [name, fields] : shortcuts)
+    app.add_option("--" + name, fields,
+                   "Shortcut: add " + (name == "distinct" ? std::string("distinct_count") : name) +
+                       "(FIELD) to the aggregates (repeatable)")
+        ->type_name("FIELD")
+        ->allow_extra_args(false)
+        ->group(g);
+  app.add_option("--as", o.renames, "Rename an output column: --as avg_latency_ms=mean (repeatable)")
+      ->type_name("OLD=NEW")
+      ->allow_extra_args(false)
+      ->group(g);
   app.add_option("-w,--where", o.where, "Aggregate only the records for which this is true")
       ->type_name("EXPR")
       ->group(g);
@@ -85,7 +101,14 @@ int body(sp::cli::Program& prog) {
   prog.add_output_options();
   prog.add_reject_options();
   prog.parse();
+  // Shortcut flags add to --agg (and replace its default).
+  std::string extra = count ? "count" : "";
+  for (const auto& [name, fields] : shortcuts)
+    for (const auto& f : fields)
+      extra += (extra.empty() ? "" : ", ") + (name == "distinct" ? std::string("distinct_count") : name) + "(" + f + ")";
+  if (!extra.empty()) o.aggregates = app.count("--agg") ? o.aggregates + ", " + extra : extra;
   if (!sql.empty()) {
+    if (!extra.empty()) throw sp::UsageError("--sql and the aggregate shortcuts exclude each other: say it in the query");
     for (const char* opt : {"--window", "--time", "--group-by", "--agg", "--where", "--having", "--processing-time"})
       if (app.count(opt)) throw sp::UsageError(std::string("--sql and ") + opt + " exclude each other: say it in the query");
     return sp::agg::run_sql(prog, sql, o);

@@ -89,8 +89,10 @@ struct Window;
 
 struct Pane {
   int64_t start = 0, end = 0;  // global: first and last event time
-  const std::string* key = nullptr;
-  std::vector<Cell> cells;
+  std::string_view key;  // the bytes after the cells, or a session map's key
+  uint64_t hash = 0;
+  Cell* cells = nullptr;  // specs_.size() cells, allocated with the pane
+  size_t ncells = 0;
   uint64_t records = 0;
   Pane* prev = nullptr;  // least-recently-updated list (--max-groups)
   Pane* next = nullptr;
@@ -101,11 +103,114 @@ struct Pane {
   bool fired = false;  // session: emitted at least once and not extended past the watermark since
 };
 
+// A pane, its cells and its key in one allocation: high-cardinality groups cost one malloc.
+Pane* new_pane(size_t ncells, std::string_view key) {
+  size_t bytes = sizeof(Pane) + ncells * sizeof(Cell) + key.size();
+  char* mem = static_cast<char*>(::operator new(bytes));
+  Pane* p = new (mem) Pane;
+  p->cells = reinterpret_cast<Cell*>(mem + sizeof(Pane));
+  p->ncells = ncells;
+  for (size_t i = 0; i < ncells; ++i) new (&p->cells[i]) Cell;
+  char* k = mem + sizeof(Pane) + ncells * sizeof(Cell);
+  if (!key.empty()) std::memcpy(k, key.data(), key.size());
+  p->key = std::string_view(k, key.size());
+  return p;
+}
+
+void delete_pane(Pane* p) {
+  for (size_t i = 0; i < p->ncells; ++i) p->cells[i].~Cell();
+  p->~Pane();
+  ::operator delete(static_cast<void*>(p));
+}
+
+struct PaneDeleter {
+  void operator()(Pane* p) const { delete_pane(p); }
+};
+using PanePtr = std::unique_ptr<Pane, PaneDeleter>;
+
+// Panes of tumbling, hopping and global windows by key (8 bytes of window start, then the
+// group values): open addressing with the hashes in the slot array, so that a lookup touches
+// one cache line of slots and, on a match, the pane. Owns the panes.
+class PaneTable {
+ public:
+  PaneTable() = default;
+  PaneTable(const PaneTable&) = delete;
+  PaneTable& operator=(const PaneTable&) = delete;
+  ~PaneTable() {
+    for (auto& s : slots_)
+      if (s.pane && s.pane != tomb()) delete_pane(s.pane);
+  }
+  Pane* find(std::string_view key, uint64_t h) const;
+  void insert(Pane* p);
+  void erase(Pane* p);  // and deletes it
+
+ private:
+  struct Slot {
+    uint64_t hash;
+    Pane* pane;  // nullptr: empty; tomb(): erased
+  };
+  static Pane* tomb();
+  void rebuild(size_t capacity);
+  std::vector<Slot> slots_;
+  size_t mask_ = 0, size_ = 0, used_ = 0;  // used_: live and erased slots
+};
+
 struct Window {
   int64_t start = 0, end = 0;
   std::vector<Pane*> panes;  // in creation order; evicted panes leave nullptr
   bool fired = false;
 };
+
+Pane* PaneTable::tomb() {
+  static Pane erased;
+  return &erased;
+}
+
+Pane* PaneTable::find(std::string_view key, uint64_t h) const {
+  if (slots_.empty()) return nullptr;
+  for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+    const Slot& s = slots_[i];
+    if (!s.pane) return nullptr;
+    if (s.hash == h && s.pane != tomb() && s.pane->key == key) return s.pane;
+  }
+}
+
+void PaneTable::rebuild(size_t capacity) {
+  std::vector<Slot> old;
+  old.swap(slots_);
+  slots_.assign(capacity, Slot{0, nullptr});
+  mask_ = capacity - 1;
+  used_ = size_;
+  for (const auto& s : old) {
+    if (!s.pane || s.pane == tomb()) continue;
+    size_t i = s.hash & mask_;
+    while (slots_[i].pane) i = (i + 1) & mask_;
+    slots_[i] = s;
+  }
+}
+
+void PaneTable::insert(Pane* p) {
+  if ((used_ + 1) * 10 > slots_.size() * 7) {
+    size_t cap = 64;
+    while (cap * 7 < (size_ + 1) * 20) cap *= 2;  // at most ~35% full after a rebuild
+    rebuild(cap);
+  }
+  size_t i = p->hash & mask_;
+  while (slots_[i].pane && slots_[i].pane != tomb()) i = (i + 1) & mask_;
+  if (!slots_[i].pane) ++used_;
+  slots_[i] = {p->hash, p};
+  ++size_;
+}
+
+void PaneTable::erase(Pane* p) {
+  for (size_t i = p->hash & mask_;; i = (i + 1) & mask_)
+    if (slots_[i].pane == p) {
+      slots_[i].pane = tomb();
+      --size_;
+      delete_pane(p);
+      return;
+    }
+}
 
 enum class ColumnKind : uint8_t { Group, Expr };
 struct Column {
@@ -176,8 +281,8 @@ class Engine {
   simdjson::ondemand::parser parser_;
 
   // State.
-  std::unordered_map<std::string, std::unique_ptr<Pane>, KeyHash, std::equal_to<>> panes_;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<Pane>>, KeyHash, std::equal_to<>> sessions_;
+  PaneTable panes_;
+  std::unordered_map<std::string, std::vector<PanePtr>, KeyHash, std::equal_to<>> sessions_;
   std::map<int64_t, Window> windows_;          // tumbling/hopping, by end
   std::multimap<int64_t, Pane*> timers_;       // session: fire or purge deadlines
   std::vector<Pane*> order_;                   // global: panes in creation order
@@ -287,6 +392,20 @@ void Engine::compile() {
     }
     columns_.push_back({ColumnKind::Expr, i, item.name});
   }
+  for (const auto& r : o_.renames) {
+    size_t eq = r.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == r.size())
+      throw UsageError("--as: expected OLD=NEW, as in --as avg_latency_ms=mean");
+    std::string from = r.substr(0, eq), to = r.substr(eq + 1);
+    bool found = false;
+    for (auto& c : columns_)
+      if (c.name == from) c.name = to, found = true;
+    if (!found) {
+      std::string names;
+      for (const auto& c : columns_) names += (names.empty() ? "" : ", ") + c.name;
+      throw UsageError("--as: no output column is named '" + from + "' (the columns: " + names + ")");
+    }
+  }
   for (size_t i = 0; i < columns_.size(); ++i) {
     const auto& c = columns_[i];
     if (c.name == "window_start" || c.name == "window_end")
@@ -378,12 +497,11 @@ void Engine::evict() {
 // ---- panes
 
 Pane* Engine::create_pane(int64_t start, int64_t end) {
-  auto [it, inserted] = panes_.emplace(key_, std::make_unique<Pane>());
-  Pane* p = it->second.get();
-  p->key = &it->first;
+  Pane* p = new_pane(specs_.size(), key_);
+  p->hash = XXH3_64bits(key_.data(), key_.size());
+  panes_.insert(p);
   p->start = start;
   p->end = end;
-  p->cells.resize(specs_.size());
   if (win_.kind == WindowKind::Global) {
     p->index = order_.size();
     order_.push_back(p);
@@ -410,7 +528,7 @@ void Engine::remove_pane(Pane* p) {
   else if (win_.kind == WindowKind::Global)
     order_[p->index] = nullptr;
   --live_;
-  panes_.erase(panes_.find(std::string_view(*p->key)));
+  panes_.erase(p);
 }
 
 void Engine::update(Pane* p, int64_t t) {
@@ -427,12 +545,10 @@ void Engine::late(const io::Line& line) {
 void Engine::add_to_panes(int64_t t, const io::Line& line) {
   if (win_.kind == WindowKind::Global) {
     std::memset(key_.data(), 0, 8);
-    auto it = panes_.find(std::string_view(key_));
-    Pane* p;
-    if (it == panes_.end()) {
+    Pane* p = panes_.find(key_, XXH3_64bits(key_.data(), key_.size()));
+    if (!p) {
       p = create_pane(t, t);
     } else {
-      p = it->second.get();
       p->start = std::min(p->start, t);
       p->end = std::max(p->end, t);
     }
@@ -447,8 +563,8 @@ void Engine::add_to_panes(int64_t t, const io::Line& line) {
     if (end + lateness_ <= wm_) continue;  // this window is gone
     any = true;
     std::memcpy(key_.data(), &s, 8);
-    auto it = panes_.find(std::string_view(key_));
-    Pane* p = it == panes_.end() ? create_pane(s, end) : it->second.get();
+    Pane* p = panes_.find(key_, XXH3_64bits(key_.data(), key_.size()));
+    if (!p) p = create_pane(s, end);
     update(p, t);
     if (end <= wm_) {  // its window was emitted already: emit the updated result
       updates_->add();
@@ -476,7 +592,7 @@ void Engine::remove_session(Pane* p) {
   unlink(p);
   if (p->has_timer) timers_.erase(p->timer);
   --live_;
-  auto it = sessions_.find(std::string_view(*p->key));
+  auto it = sessions_.find(p->key);
   auto& list = it->second;
   for (size_t i = 0; i < list.size(); ++i)
     if (list[i].get() == p) {
@@ -503,13 +619,12 @@ void Engine::add_session(int64_t t, const io::Line& line) {
     late(line);
     return;
   }
-  if (it == sessions_.end()) it = sessions_.emplace(key_, std::vector<std::unique_ptr<Pane>>{}).first;
+  if (it == sessions_.end()) it = sessions_.emplace(key_, std::vector<PanePtr>{}).first;
   auto& list = it->second;
   if (!target) {
-    list.push_back(std::make_unique<Pane>());
+    list.emplace_back(new_pane(specs_.size(), {}));
     target = list.back().get();
-    target->key = &it->first;
-    target->cells.resize(specs_.size());
+    target->key = it->first;
     ++live_;
   } else {
     // Fold every other overlapping session into the first: the record bridges them.
@@ -558,7 +673,7 @@ void Engine::purge(std::map<int64_t, Window>::iterator it) {
       p->window = nullptr;
       unlink(p);
       --live_;
-      panes_.erase(panes_.find(std::string_view(*p->key)));
+      panes_.erase(p);
     }
   windows_.erase(it);
 }
@@ -615,7 +730,7 @@ void Engine::emit(Pane& p) {
   if (slot_window_start_ >= 0) ev.set_field(static_cast<size_t>(slot_window_start_), Value::of_time(p.start));
   if (slot_window_end_ >= 0) ev.set_field(static_cast<size_t>(slot_window_end_), Value::of_time(p.end));
   // The group values, as JSON text each followed by '\0', after the 8 bytes of window start.
-  std::string_view key(*p.key);
+  std::string_view key(p.key);
   key.remove_prefix(8);
   std::string_view group_json[64];
   size_t ngroups = 0;
@@ -830,7 +945,7 @@ void Engine::save_state() {
   std::string buf;
   auto put_pane = [&](const Pane& p) {
     buf.clear();
-    put_bytes(buf, *p.key);
+    put_bytes(buf, p.key);
     put_u64(buf, static_cast<uint64_t>(p.start));
     put_u64(buf, static_cast<uint64_t>(p.end));
     put_u64(buf, p.records);
@@ -871,11 +986,10 @@ void Engine::load_state() {
     Pane* p;
     if (win_.kind == WindowKind::Session) {
       auto it = sessions_.find(std::string_view(key_));
-      if (it == sessions_.end()) it = sessions_.emplace(key_, std::vector<std::unique_ptr<Pane>>{}).first;
-      it->second.push_back(std::make_unique<Pane>());
+      if (it == sessions_.end()) it = sessions_.emplace(key_, std::vector<PanePtr>{}).first;
+      it->second.emplace_back(new_pane(specs_.size(), {}));
       p = it->second.back().get();
-      p->key = &it->first;
-      p->cells.resize(specs_.size());
+      p->key = it->first;
       ++live_;
     } else {
       p = create_pane(static_cast<int64_t>(start), static_cast<int64_t>(end));

@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "cli/program.h"
 
@@ -20,6 +21,7 @@ struct Options {
   std::string every;              // global: emit every N records or every duration
   std::string group_by;           // select list: "service, status, ua.browser as browser"
   std::string aggregates = "count(*)";  // select list of aggregate expressions
+  std::vector<std::string> renames;  // "old=new": rename output columns
   bool columns_by_name = false;   // SQL: `aggregates` is the whole output; group columns by name
   std::string where, having;
   std::string max_delay = "0s", allowed_lateness = "0s", idle_timeout;

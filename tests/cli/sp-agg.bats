@@ -234,3 +234,11 @@ EOF
   run -2 sp-agg --sql "SELECT count(*) FROM stdin" --window tumbling:1m
   assert_output --partial "exclude each other"
 }
+
+@test "shortcut flags add aggregates; --as renames output columns" {
+  small
+  run -0 sp-agg -W tumbling:1m -t ts --max-delay 1m -g status --count --p99 latency_ms --max latency_ms --as p99_latency_ms=p99 small.ndjson
+  assert_line --index 0 '{"window_start":"2026-11-24T00:00:00.000Z","window_end":"2026-11-24T00:01:00.000Z","status":200,"count":3,"max_latency_ms":40,"p99":40}'
+  run -2 sp-agg --count --as nothing=x small.ndjson
+  assert_output --partial "no output column is named 'nothing'"
+}
