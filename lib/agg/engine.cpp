@@ -228,6 +228,7 @@ class Engine {
  private:
   void process(const io::Line& line, std::string_view source);
   bool record_time(const io::Line& line, std::string_view source, int64_t& t);
+  std::optional<int64_t> parse_time_text(std::string_view text);
   void add_to_panes(int64_t t, const io::Line& line);
   void add_session(int64_t t, const io::Line& line);
   Pane* create_pane(int64_t start, int64_t end);
@@ -302,6 +303,9 @@ class Engine {
   std::vector<Value> column_values_;
   std::vector<std::string> group_storage_;
   bool reading_stdin_ = false;
+  std::string minute_text_;  // the last "YYYY-MM-DDTHH:MM" parsed, and its time
+  int64_t minute_ns_ = 0;
+  bool minute_valid_ = false;
 };
 
 // ---- compilation
@@ -789,6 +793,27 @@ void Engine::emit(Pane& p) {
 
 // ---- records
 
+// Event times in a stream mostly share their minute with the record before: for the common
+// form "YYYY-MM-DDTHH:MM:SS.mmmZ" only the seconds are parsed when the minute is the same.
+std::optional<int64_t> Engine::parse_time_text(std::string_view text) {
+  auto digit = [&](size_t i) { return text[i] >= '0' && text[i] <= '9'; };
+  if (text.size() == 24 && text[16] == ':' && text[19] == '.' && text[23] == 'Z' && digit(17) && digit(18) &&
+      digit(20) && digit(21) && digit(22) && minute_valid_ && text.compare(0, 16, minute_text_, 0, 16) == 0) {
+    int64_t ms = ((text[17] - '0') * 10 + (text[18] - '0')) * 1000 + (text[20] - '0') * 100 + (text[21] - '0') * 10 +
+                 (text[22] - '0');
+    if (ms < 60000) return minute_ns_ + ms * 1'000'000;
+  }
+  std::optional<int64_t> ns = expr::parse_rfc3339(text);
+  if (ns && text.size() == 24 && text[16] == ':' && text[19] == '.' && text[23] == 'Z') {
+    minute_text_.assign(text.substr(0, 16));
+    std::string whole = minute_text_ + ":00.000Z";
+    std::optional<int64_t> base = expr::parse_rfc3339(whole);
+    minute_valid_ = base.has_value();
+    if (base) minute_ns_ = *base;
+  }
+  return ns;
+}
+
 bool Engine::record_time(const io::Line& line, std::string_view source, int64_t& t) {
   if (time_ == kNone) {
     t = wall_ns();
@@ -798,7 +823,7 @@ bool Engine::record_time(const io::Line& line, std::string_view source, int64_t&
   std::optional<int64_t> ns;
   switch (v.type) {
     case Type::Time: ns = v.nanos; break;
-    case Type::String: ns = expr::parse_rfc3339(v.text); break;
+    case Type::String: ns = parse_time_text(v.text); break;
     case Type::Number: ns = expr::time_from_epoch_number(v.number); break;
     default: break;
   }
