@@ -40,6 +40,7 @@ check: deps
 
 bench: build
 	tests/bench/validate $(BUILD) $(SHARED)
+	tests/bench/agg $(BUILD) $(SHARED)
 
 install: build
 	cmake --install $(BUILD)
