@@ -353,6 +353,7 @@ void Engine::compile() {
     groups_ = program_.add_select(o_.group_by);
     if (program_.aggregates().size() != before)
       throw UsageError("--group-by cannot hold aggregates", o_.group_by, 0);
+    if (groups_.size() > 64) throw UsageError("--group-by: at most 64 values");
   }
   size_t aggs_before = program_.aggregates().size();
   std::string list = normalize_aggregate_list(o_.aggregates);
