@@ -278,7 +278,33 @@ class SqlParser {
 
 }  // namespace
 
-SqlQuery parse_sql(const std::string& sql) { return SqlParser(sql).parse(); }
+// COUNT(DISTINCT x) is distinct_count(x): rewritten in place, padded to the same length so
+// that columns in error messages still match the query.
+std::string rewrite_count_distinct(const std::string& sql) {
+  std::string out = sql;
+  for (size_t i = 0; i + 5 <= out.size(); ++i) {
+    if (!iequal(std::string_view(out).substr(i, 5), "count") || (i > 0 && word_char(out[i - 1]))) continue;
+    size_t j = i + 5;
+    while (j < out.size() && std::isspace(static_cast<unsigned char>(out[j]))) ++j;
+    if (j >= out.size() || out[j] != '(') continue;
+    ++j;
+    while (j < out.size() && std::isspace(static_cast<unsigned char>(out[j]))) ++j;
+    if (j + 8 > out.size() || !iequal(std::string_view(out).substr(j, 8), "distinct")) continue;
+    size_t k = j + 8;
+    if (k >= out.size() || !std::isspace(static_cast<unsigned char>(out[k]))) continue;
+    while (k < out.size() && std::isspace(static_cast<unsigned char>(out[k]))) ++k;
+    std::string repl = "distinct_count(";
+    if (k - i < repl.size()) continue;  // cannot happen: "count(distinct " is as long
+    repl.append(k - i - repl.size(), ' ');
+    out.replace(i, k - i, repl);
+  }
+  return out;
+}
+
+SqlQuery parse_sql(const std::string& sql) {
+  std::string rewritten = rewrite_count_distinct(sql);
+  return SqlParser(rewritten).parse();
+}
 
 int run_sql(cli::Program& prog, const std::string& sql, const Options& base) {
   SqlQuery q = parse_sql(sql);

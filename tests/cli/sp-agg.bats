@@ -209,6 +209,10 @@ EOF
   assert_line --index 0 --regexp '^\{"window_start":"[^"]+","window_end":"[^"]+","n":[0-9]+,"service":"[a-z]+"\}$'
   run -0 sp-agg --sql "SELECT user_id, count(*) AS hits FROM stdin GROUP BY user_id, SESSION(ts, INTERVAL '2' SECOND)" ev.ndjson
   assert_line --index 0 --partial '"user_id":"u'
+  run -0 sp-agg --sql "SELECT service, COUNT(DISTINCT user_id) AS users FROM stdin GROUP BY service" ev.ndjson
+  # Without --time, a global window's bounds are arrival times: compare the rest.
+  strip() { sed -E 's/"window_(start|end)":"[^"]*",//g'; }
+  [[ "$(strip <<< "$output")" == "$(sp-agg -g service -a 'distinct_count(user_id) as users' ev.ndjson | strip)" ]]
 }
 
 @test "--sql without GROUP BY streams like sp-filter" {
