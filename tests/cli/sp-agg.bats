@@ -246,3 +246,15 @@ EOF
   run -2 sp-agg --count --as nothing=x small.ndjson
   assert_output --partial "no output column is named 'nothing'"
 }
+
+@test "--checkpoint-interval saves the state while the input stays open" {
+  events ev.ndjson 500
+  { cat ev.ndjson; sleep 3; } | sp-agg -W tumbling:1m -t ts -g service -a count --state st.bin --checkpoint-interval 300ms > out.ndjson &
+  pid=$!
+  sleep 1.5
+  assert_file_exists st.bin
+  kill -TERM "$pid"
+  wait "$pid"
+  run -2 sp-agg --checkpoint-interval 1s
+  assert_output --partial "needs --state"
+}
