@@ -8,7 +8,8 @@ several windows, and recomputes every window and group here, simulating the same
   - approx_distinct: exact up to 256 distinct values, within 4% beyond (HLL, p = 14);
   - percentiles: the value must lie between the exact values at ranks q - 1% and q + 1%
     (rank (k + 0.5) / n for the k-th smallest, the t-digest's convention);
-  - records the reference finds late must be exactly those in --late.
+  - records the reference finds late must be exactly those in --late;
+  - with --allowed-lateness, the last result written for a window and group is complete.
 Exit status 0 when everything matches; the first differences are printed otherwise.
 """
 import argparse
@@ -54,7 +55,7 @@ def windows_for(kind, size, slide, t):
     return out
 
 
-def reference(events, kind, size, slide, delay, group):
+def reference(events, kind, size, slide, delay, group, lateness=0):
     """Returns ({(start, end, group values): Pane}, late line indices)."""
     panes, late = {}, []
     wm = -10**18
@@ -83,7 +84,7 @@ def reference(events, kind, size, slide, delay, group):
             p.start, p.end = min(p.start, t), max(p.end, t)
             p.events.append((t, r, i))
         else:
-            ws = [w for w in windows_for(kind, size, slide, t) if w[1] > wm]
+            ws = [w for w in windows_for(kind, size, slide, t) if w[1] + lateness > wm]
             if not ws:
                 late.append(i)
             for w in ws:
@@ -177,34 +178,41 @@ def main():
         events.append((parse_ts(r["ts"]), r, len(events)))
 
     cases = [
-        # name, window, sp-agg window, size ms, slide ms, max-delay ms, group-by
-        ("tumbling", "tumbling", "tumbling:10s", 10000, 10000, 3000, ["service", "status"]),
-        ("tumbling-late", "tumbling", "tumbling:5s", 5000, 5000, 500, ["service"]),
-        ("hopping", "hopping", "hopping:30s/10s", 30000, 10000, 1000, ["service"]),
-        ("session", "session", "session:2s", 2000, 0, 3000, ["user_id"]),
-        ("global", "global", "global", 0, 0, 0, ["country"]),
+        # name, window, sp-agg window, size ms, slide ms, max-delay ms, group-by, allowed lateness ms
+        ("tumbling", "tumbling", "tumbling:10s", 10000, 10000, 3000, ["service", "status"], 0),
+        ("tumbling-late", "tumbling", "tumbling:5s", 5000, 5000, 500, ["service"], 0),
+        ("tumbling-lateness", "tumbling", "tumbling:2s", 2000, 2000, 0, ["service"], 1000),
+        ("hopping", "hopping", "hopping:30s/10s", 30000, 10000, 1000, ["service"], 0),
+        ("session", "session", "session:2s", 2000, 0, 3000, ["user_id"], 0),
+        ("global", "global", "global", 0, 0, 0, ["country"], 0),
     ]
     errors = []
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "events.ndjson")
         with open(src, "w") as f:
             f.write(text)
-        for name, kind, spec, size, slide, delay, group in cases:
+        for name, kind, spec, size, slide, delay, group, lateness in cases:
             late_path = os.path.join(tmp, name + ".late")
             cmd = [args.agg, "--window", spec, "--time", "ts", "--max-delay", "%dms" % delay,
-                   "--group-by", ",".join(group), "--agg", AGGS, "--late", late_path, src]
+                   "--group-by", ",".join(group), "--agg", AGGS, "--late", late_path,
+                   "--allowed-lateness", "%dms" % lateness, src]
             out = subprocess.run(cmd, capture_output=True, text=True)
             if out.returncode != 0:
                 errors.append("%s: sp-agg exited %d: %s" % (name, out.returncode, out.stderr))
                 continue
-            exp, late = reference(events, kind, size, slide, delay, group)
+            exp, late = reference(events, kind, size, slide, delay, group, lateness)
             got = {}
+            updates = 0
             for line in out.stdout.splitlines():
                 r = json.loads(line)
                 key = (r["window_start"], r["window_end"]) + tuple(json.dumps(r[f]) for f in group)
                 r["_key"] = key
-                if key in got:
+                # With allowed lateness a result is written again, complete, when a late record
+                # updates it: the last one counts.
+                if key in got and not lateness:
                     errors.append("%s: %s written twice" % (name, key))
+                if key in got:
+                    updates += 1
                 got[key] = r
             if set(got) != set(exp):
                 missing = sorted(set(exp) - set(got))[:3]
@@ -217,7 +225,9 @@ def main():
             want_late = [lines[i] for i in late]
             if late_lines != want_late:
                 errors.append("%s: %d late records, expected %d" % (name, len(late_lines), len(want_late)))
-            print("%s: %d results, %d late records compared" % (name, len(got), len(late_lines)))
+            if lateness and not updates:
+                errors.append("%s: no updated results: the case does not test allowed lateness" % name)
+            print("%s: %d results (%d updates), %d late records compared" % (name, len(got), updates, len(late_lines)))
     for e in errors[:20]:
         print("FAIL", e)
     if errors:
