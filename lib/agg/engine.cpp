@@ -366,6 +366,25 @@ std::optional<int64_t> Engine::parse_time_text(std::string_view text) {
   return ns;
 }
 
+// On-Demand reads only what it needs: a line that is no object at all is told apart here
+// (one byte to look at), so that it is not counted as a record with null fields.
+bool Engine::is_object(const io::Line& line, std::string_view source) {
+  std::string_view text = line.view();
+  size_t first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos || text[first] != '{') {
+    malformed_->add();
+    std::string_view rest = first == std::string_view::npos ? std::string_view() : text.substr(first);
+    while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t')) rest.remove_suffix(1);
+    bool json_value = !rest.empty() && (rest[0] == '[' || rest[0] == '"' || rest[0] == '-' ||
+                                        (rest[0] >= '0' && rest[0] <= '9') || rest == "true" || rest == "false" ||
+                                        rest == "null");
+    prog_.reject({source, line.number, line.offset, json_value ? "not a JSON object" : "not JSON", line.view(),
+                  false, line.size, {}});
+    return false;
+  }
+  return true;
+}
+
 bool Engine::record_time(const io::Line& line, std::string_view source, int64_t& t) {
   if (time_ == kNone) {
     t = wall_ns();
@@ -410,7 +429,7 @@ void Engine::process(const io::Line& line, std::string_view source) {
     return;
   }
   int64_t t;
-  if (!record_time(line, source, t)) return;
+  if (!is_object(line, source) || !record_time(line, source, t)) return;
   if (where_ != kNone && !ev_->test(where_)) {
     filtered_->add();
     return;

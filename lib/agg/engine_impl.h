@@ -112,6 +112,7 @@ class Engine {
 
  private:
   void process(const io::Line& line, std::string_view source);
+  bool is_object(const io::Line& line, std::string_view source);
   bool record_time(const io::Line& line, std::string_view source, int64_t& t);
   std::optional<int64_t> parse_time_text(std::string_view text);
   void add_to_panes(int64_t t, const io::Line& line);

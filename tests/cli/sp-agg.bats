@@ -99,6 +99,13 @@ EOF
   assert_line --index 0 --partial "time field 'ts' is not a time"
   assert_line --index 1 --partial "time field 'ts' is missing"
   assert_line --index 2 --partial "not JSON"
+  # Lines that are no object are not counted as records with null fields.
+  printf '%s\n' '[1,2]' 'not json' 'true' '{"service":"a"}' > o.ndjson
+  run -0 --separate-stderr sp-agg -g service -a count --dead-letter dl2.ndjson o.ndjson
+  assert_output --partial '"service":"a","count":1}'
+  [[ ${#lines[@]} -eq 1 ]]
+  run -0 cut -d, -f4 dl2.ndjson
+  assert_output $'"error":"not a JSON object"\n"error":"not JSON"\n"error":"not a JSON object"'
 }
 
 @test "--where before and --having after aggregation; having names output columns" {
