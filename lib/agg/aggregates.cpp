@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include <simdjson.h>
+#include <xxhash.h>
 
 #include "agg/sketch.h"
 #include "io/error.h"
@@ -20,8 +21,12 @@ using expr::Value;
 struct KeptValue : Extra {
   expr::OwnedValue v;
 };
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return XXH3_64bits(s.data(), s.size()); }
+};
 struct DistinctSet : Extra {
-  std::unordered_set<std::string> set;
+  std::unordered_set<std::string, TextHash, std::equal_to<>> set;
 };
 struct Hll : Extra {
   HyperLogLog hll;
