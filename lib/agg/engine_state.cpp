@@ -103,8 +103,9 @@ void Engine::save_state() {
     w.pane(buf);
   };
   if (win_.kind == WindowKind::Session) {
-    for (const auto& [k, list] : sessions_)
-      for (const auto& p : list) put_pane(*p);
+    // In deadline order, so that sessions ending together are emitted in the same order after
+    // a restore (the timers keep insertion order among equal deadlines).
+    for (const auto& [deadline, p] : timers_) put_pane(*p);
   } else if (win_.kind == WindowKind::Global) {
     for (Pane* p : order_)
       if (p) put_pane(*p);
