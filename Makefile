@@ -44,6 +44,7 @@ bench: build
 	tests/bench/sink $(BUILD) $(SHARED)
 	tests/bench/enrich $(BUILD) $(SHARED)
 	tests/bench/ingest $(BUILD) $(SHARED)
+	tests/bench/agg $(BUILD) $(SHARED)
 
 install: build
 	cmake --install $(BUILD)
