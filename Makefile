@@ -41,6 +41,7 @@ check: deps
 bench: build
 	tests/bench/validate $(BUILD) $(SHARED)
 	tests/bench/schema $(BUILD) $(SHARED)
+	tests/bench/filter $(BUILD) $(SHARED)
 	tests/bench/sink $(BUILD) $(SHARED)
 	tests/bench/enrich $(BUILD) $(SHARED)
 	tests/bench/ingest $(BUILD) $(SHARED)
