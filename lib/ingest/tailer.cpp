@@ -150,6 +150,12 @@ bool Tailer::resume_from_entry(TailFile& f) {
   return false;
 }
 
+// The file still has a name (it was renamed, not deleted).
+static bool linked(const TailFile& f) {
+  struct stat st;
+  return fstat(f.fd(), &st) == 0 && st.st_nlink > 0;
+}
+
 uint64_t current_size(const TailFile& f) {
   struct stat st;
   return fstat(f.fd(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
@@ -514,11 +520,26 @@ bool Tailer::read_round() {
 }
 
 void Tailer::timeouts(bool final) {
+  auto due = [&](const TailFile& f) {
+    return !final && opts_.follow && !f.matched && f.eof && !f.copy_of && seconds_since(f.last_data) >= opts_.rotate_wait;
+  };
+  // A glob is expanded (readdir) before its names are stat()ed: a rotation that shifts names
+  // (app.log.1 -> app.log.2) in between hides a file from that scan although a pattern still
+  // names it. Before a file that still has a name is finished as rotated away, look again.
+  bool any_glob = std::any_of(patterns_.begin(), patterns_.end(), [](const Pattern& p) { return p.glob; });
+  if (any_glob && std::any_of(files_.begin(), files_.end(), [&](const auto& f) { return due(*f) && linked(*f); }))
+    scan(false, nullptr);
   for (size_t i = 0; i < files_.size();) {
     TailFile& f = *files_[i];
-    if (!final && opts_.follow && !f.matched && f.eof && !f.copy_of && seconds_since(f.last_data) >= opts_.rotate_wait) {
+    if (due(f)) {
       prog_.report().info(f.path() + ": finished (rotated away, no longer written)");
       finish_file(f);
+      if (any_glob && linked(f)) {
+        // Still on disk: should a glob name it again (a scan that raced with a rotation, a
+        // restart), it continues at its end rather than being read again from its start.
+        ghosts_.push_back({f.path(), f.identity(), f.tail_fingerprint(), f.position(), f.position_line(),
+                           Clock::now() + std::chrono::seconds(static_cast<int>(kGhostLifetime))});
+      }
       files_.erase(files_.begin() + static_cast<long>(i));
       continue;
     }

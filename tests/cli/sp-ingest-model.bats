@@ -6,11 +6,8 @@
 load test_helper
 
 @test "model-based rotation test: nothing lost, nothing repeated, over several seeds" {
-  # Known bug: with a glob and inotify (seeds 1, 3, 11, 18), a run now and then reads a rotated
-  # generation twice or misses a few lines, in fast truncate/copytruncate/restart interleavings.
-  # Reproduce with SP_MODEL_SEEDS=1,3; CI runs the seeds that pass every time (exact path,
-  # and glob with polling) until that is fixed.
-  local seeds=${SP_MODEL_SEEDS:-2,4,5}
+  # Seeds 1, 3, 11 and 18 use a glob with inotify; 2, 4 and 5 an exact path or polling.
+  local seeds=${SP_MODEL_SEEDS:-1,2,3,4,5,11,18}
   run python3 "$SP_SOURCE_DIR/tests/ingest/model_tailer.py" --bin "$SP_BIN_DIR/sp-ingest" \
     --seeds "$seeds" --ops "${SP_MODEL_OPS:-200}" --time-limit 150
   printf '%s\n' "$output" | grep -v '^sp-ingest: ' | sed 's/^/# /' >&3 || true
