@@ -2,7 +2,12 @@
 
 #include <cmath>
 
+#include "expr/time.h"
+
 namespace sp::sink {
+
+// Civil-date arithmetic is shared with the expression language.
+using expr::days_from_civil;
 namespace {
 
 bool digits(std::string_view s, size_t pos, size_t n, int& out) {
@@ -15,15 +20,6 @@ bool digits(std::string_view s, size_t pos, size_t n, int& out) {
   return true;
 }
 
-// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
 
 }  // namespace
 
