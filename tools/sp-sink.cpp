@@ -1,4 +1,4 @@
-// sp-sink: store or deliver NDJSON records: files, SQLite, PostgreSQL, Redis, HTTP, S3.
+// sp-sink: store or deliver NDJSON records: files, SQLite, PostgreSQL, Redis, HTTP, S3, MQTT.
 #include "cli/program.h"
 #include "sink/endpoint.h"
 #include "sink/open.h"
@@ -8,18 +8,19 @@ namespace {
 
 const sp::cli::ProgramInfo kInfo{
     "sp-sink",
-    "Write NDJSON records to files, SQLite, PostgreSQL, Redis, HTTP or S3, in batches, confirmed and retried",
+    "Write NDJSON records to files, SQLite, PostgreSQL, Redis, HTTP, S3 or MQTT, in batches, confirmed and retried",
     "Examples:\n"
     "  sp-sink sqlite://events.db?table=events events.ndjson\n"
     "  gen-events | sp-sink 'out/dt=%Y-%m-%d/events-{seq}.ndjson.zst' --time-field ts --rotate-size 64M\n"
     "  sp-sink 'postgresql://app@db:5432/shop?table=events&upsert=id' --dead-letter bad.ndjson\n"
-    "  sp-sink 'redis://127.0.0.1:6379/0?cmd=hset&key=user:{user_id}' < users.ndjson\n"};
+    "  sp-sink 'redis://127.0.0.1:6379/0?cmd=hset&key=user:{user_id}' < users.ndjson\n"
+    "  sp-sink 'mqtt://broker:1883/sensors/{device_id}/reading?qos=1' < readings.ndjson\n"};
 
 int body(sp::cli::Program& prog) {
   sp::sink::Options opts;
   CLI::App& app = prog.app();
   app.add_option("destination", opts.destination,
-                 "Where records go: -, PATH or TEMPLATE, file://, sqlite://, postgresql://, redis://, http(s)://, s3://")
+                 "Where records go: -, PATH or TEMPLATE, file://, sqlite://, postgresql://, redis://, http(s)://, s3://, mqtt(s)://")
       ->type_name("URI")
       ->group("Destination");
   prog.add_input_options();
@@ -105,6 +106,26 @@ int body(sp::cli::Program& prog) {
       ->type_name("HEADER")
       ->group(g);
   app.add_flag("--http-array", opts.http_array, "POST each batch as one JSON array instead of NDJSON")->group(g);
+  g = "MQTT";
+  app.add_option_function<std::string>(
+         "--connect-timeout",
+         [&opts](const std::string& v) { opts.connect_timeout = sp::cli::parse_duration(v, "--connect-timeout"); },
+         "mqtt://: a broker unreachable at the start is an error (exit 1) after this long")
+      ->type_name("DURATION")
+      ->default_str("10s")
+      ->group(g);
+  app.add_option("--user", opts.user, "mqtt://: user name (the password comes from --password-file or SP_MQTT_PASSWORD)")
+      ->type_name("NAME")
+      ->group(g);
+  app.add_option("--password-file", opts.password_file,
+                 "mqtt://: read the password for --user from the first line of FILE (never printed)")
+      ->type_name("FILE")
+      ->group(g);
+  app.add_option("--cafile", opts.cafile, "mqtts://: trust the CA certificates in FILE (PEM) instead of the system's")
+      ->type_name("FILE")
+      ->group(g);
+  app.add_option("--cert", opts.cert, "mqtts://: client certificate (PEM)")->type_name("FILE")->group(g);
+  app.add_option("--key", opts.key, "mqtts://: private key of --cert (PEM)")->type_name("FILE")->group(g);
   prog.parse();
   auto endpoint = sp::sink::Endpoint::parse(opts.destination);
   auto sink = sp::sink::open_sink(opts.destination, endpoint, opts);

@@ -27,6 +27,10 @@ struct Options {
   std::vector<std::string> headers;
   bool http_array = false;
   double timeout = 30;               // seconds for one network operation
+  // MQTT
+  double connect_timeout = 10;       // seconds; an unreachable broker at the start is an error
+  std::string user, password_file;   // the password: --password-file, else SP_MQTT_PASSWORD
+  std::string cafile, cert, key;     // mqtts://
 };
 
 }  // namespace sp::sink
