@@ -1,4 +1,4 @@
-// sp-ingest: read files (followed through rotation), stdin or HTTP and write NDJSON records.
+// sp-ingest: read files (followed through rotation), stdin, HTTP or MQTT and write NDJSON records.
 #include "cli/program.h"
 #include "io/error.h"
 #include "ingest/ingest.h"
@@ -7,11 +7,12 @@ namespace {
 
 const sp::cli::ProgramInfo kInfo{
     "sp-ingest",
-    "Read files (tail with rotation and checkpoints), stdin or HTTP; parse log formats; write NDJSON",
+    "Read files (tail with rotation and checkpoints), stdin, HTTP or MQTT; parse log formats; write NDJSON",
     "Examples:\n"
     "  sp-ingest /var/log/nginx/access.log --format combined --follow --checkpoint nginx.ckpt\n"
     "  sp-ingest 'logs/*.log' --format logfmt --add-meta > records.ndjson\n"
-    "  journalctl -o short | sp-ingest --format syslog --dead-letter bad.ndjson\n"};
+    "  journalctl -o short | sp-ingest --format syslog --dead-letter bad.ndjson\n"
+    "  sp-ingest 'mqtt://broker:1883/sensors/#?qos=1&client_id=etl&clean=false' --meta\n"};
 
 int body(sp::cli::Program& prog) {
   sp::ingest::Options o;
@@ -19,7 +20,8 @@ int body(sp::cli::Program& prog) {
   prog.add_input_options();
   app.get_option("inputs")
       ->description(
-          "Sources: PATH, GLOB (quoted), file:///PATH, or - for stdin; several are read by one process")
+          "Sources: PATH, GLOB (quoted), file:///PATH, - for stdin, http(s)://URL, http-listen://ADDR:PORT/PATH, "
+          "mqtt(s)://HOST:PORT/FILTER?qos=1&client_id=ID&clean=false; several are read by one process")
       ->type_name("SOURCE");
   prog.add_output_options();
   prog.add_reject_options();
@@ -100,8 +102,8 @@ int body(sp::cli::Program& prog) {
                  "The field holding the event time, normalized to RFC 3339 UTC (combined/common/syslog: default ts)")
       ->type_name("NAME")
       ->group(g);
-  app.add_flag("--add-meta", o.add_meta,
-               "Add \"_src\":{\"file\",\"offset\",\"line\",\"host\",\"ingest_ts\"} (or \"url\") to each record")
+  app.add_flag("--add-meta,--meta", o.add_meta,
+               "Add \"_src\":{\"file\",\"offset\",\"line\",\"host\",\"ingest_ts\"} (or \"url\"; MQTT also \"topic\",\"qos\",\"retain\") to each record")
       ->group(g);
   app.add_option_function<std::string>(
          "--invalid-utf8", [&o](const std::string& v) { o.replace_invalid_utf8 = v == "replace"; },
@@ -149,6 +151,27 @@ int body(sp::cli::Program& prog) {
       ->type_name("SIZE")
       ->default_str("16M")
       ->group(g);
+
+  g = "MQTT";
+  app.add_option("--count", o.mqtt.count, "mqtt://: stop after N records (0: run until stopped)")
+      ->check(CLI::NonNegativeNumber.description(""))
+      ->type_name("N")
+      ->group(g);
+  duration("--connect-timeout", o.mqtt.connect_timeout,
+           "mqtt://: an unreachable broker is an error (exit 1) after this long", "10s", false)
+      ->group(g);
+  app.add_option("--user", o.mqtt.user, "mqtt://: user name (the password comes from --password-file or SP_MQTT_PASSWORD)")
+      ->type_name("NAME")
+      ->group(g);
+  app.add_option("--password-file", o.mqtt.password_file,
+                 "mqtt://: read the password for --user from the first line of FILE (never printed)")
+      ->type_name("FILE")
+      ->group(g);
+  app.add_option("--cafile", o.mqtt.cafile, "mqtts://: trust the CA certificates in FILE (PEM) instead of the system's")
+      ->type_name("FILE")
+      ->group(g);
+  app.add_option("--cert", o.mqtt.cert, "mqtts://: client certificate (PEM)")->type_name("FILE")->group(g);
+  app.add_option("--key", o.mqtt.key, "mqtts://: private key of --cert (PEM)")->type_name("FILE")->group(g);
 
   prog.parse();
   return sp::ingest::run(prog, o);

@@ -43,6 +43,10 @@ void Emitter::write(std::string_view json, const RecordOrigin& o) {
   line_ += ":{";
   line_ += o.is_url ? "\"url\":" : "\"file\":";
   json::append_string(line_, o.source);
+  if (!o.extra_meta.empty()) {
+    line_ += ',';
+    line_ += o.extra_meta;
+  }
   if (!o.is_url) {
     line_ += ",\"offset\":";
     json::append_uint(line_, o.offset);

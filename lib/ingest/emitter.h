@@ -1,4 +1,4 @@
-// Where records leave sp-ingest: one Output shared by every source (files, stdin, HTTP), behind
+// Where records leave sp-ingest: one Output shared by every source (files, stdin, HTTP, MQTT), behind
 // one mutex that a source holds for a batch of records, not per record. Adds the --add-meta
 // member and sends rejected records to the program's dead-letter output.
 #pragma once
@@ -21,6 +21,8 @@ struct RecordOrigin {
   uint64_t offset = 0;                   // byte offset of the record's first byte
   uint64_t end = 0;                      // offset just after the record (and its newline)
   uint64_t line = 0;                     // 1-based line number; 0 when unknown (after --from-end)
+  // More "_src" members for --add-meta, as JSON text without braces (MQTT: "topic":…,"qos":1,…).
+  std::string_view extra_meta = {};
 };
 
 struct EmitterOptions {
@@ -43,6 +45,7 @@ class Emitter {
               uint64_t total_bytes = 0);
   // Hands the written records to the kernel. Requires the mutex.
   void flush();
+  bool add_meta() const { return opts_.add_meta; }
   cli::Stats& stats() { return prog_.stats(); }
   cli::Program& program() { return prog_; }
 

@@ -18,7 +18,7 @@
 namespace sp::ingest {
 namespace {
 
-enum class SourceKind { kFile, kStdin, kPoll, kListen };
+enum class SourceKind { kFile, kStdin, kPoll, kListen, kMqtt };
 
 SourceKind classify(const std::string& s) {
   if (s == "-") return SourceKind::kStdin;
@@ -28,10 +28,11 @@ SourceKind classify(const std::string& s) {
     if (name == "file") return SourceKind::kFile;
     if (name == "http" || name == "https") return SourceKind::kPoll;
     if (name == "http-listen") return SourceKind::kListen;
-    if (name == "kafka" || name == "mqtt")
+    if (name == "mqtt" || name == "mqtts") return SourceKind::kMqtt;
+    if (name == "kafka")
       throw UsageError(name + ":// sources are not supported by this build of sp-ingest yet");
     throw UsageError("unknown source '" + s +
-                     "' (use a path, a glob, file:///…, -, http://…, https://… or http-listen://…)");
+                     "' (use a path, a glob, file:///…, -, http://…, https://…, http-listen://… or mqtt://…)");
   }
   return SourceKind::kFile;
 }
@@ -42,13 +43,14 @@ int run(cli::Program& prog, Options& opts) {
   std::vector<std::string> inputs = prog.options().inputs;
   if (inputs.empty()) inputs.push_back("-");
   bool files = false;
-  std::vector<std::string> sources, polls, listens;  // sources: files and stdin, for the tailer
+  std::vector<std::string> sources, polls, listens, mqtts;  // sources: files and stdin, for the tailer
   for (const auto& s : inputs) {
     switch (classify(s)) {
       case SourceKind::kFile: files = true; sources.push_back(s); break;
       case SourceKind::kStdin: sources.push_back(s); break;
       case SourceKind::kPoll: polls.push_back(s); break;
       case SourceKind::kListen: listens.push_back(s); break;
+      case SourceKind::kMqtt: mqtts.push_back(s); break;
     }
   }
   opts.http.follow = opts.tail.follow;
@@ -84,7 +86,7 @@ int run(cli::Program& prog, Options& opts) {
   if (!opts.checkpoint.empty()) exclude(checkpoint.path() + ".lock", -1);
   opts.tail.max_line_bytes = prog.options().max_line_bytes;
   opts.tail.multiline = multiline != nullptr;
-  // HTTP sources run in threads of their own; the tailer in this one. They share the output.
+  // HTTP and MQTT sources run in threads of their own; the tailer in this one. They share the output.
   std::mutex error_mu;
   std::exception_ptr error;
   auto guarded = [&](auto fn) {
@@ -101,8 +103,9 @@ int run(cli::Program& prog, Options& opts) {
   std::vector<std::thread> threads;
   for (const auto& url : polls) threads.emplace_back(guarded([&, url] { poll_http(url, opts.http, emitter); }));
   for (const auto& uri : listens) threads.emplace_back(guarded([&, uri] { listen_http(uri, opts.http, emitter); }));
+  for (const auto& uri : mqtts) threads.emplace_back(guarded([&, uri] { read_mqtt(uri, opts.mqtt, emitter); }));
   if (!sources.empty()) guarded([&] { Tailer(opts.tail, sources, checkpoint, pipeline, prog).run(); })();
-  if (!listens.empty())
+  if (!listens.empty() || !mqtts.empty())
     while (!io::stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   for (auto& t : threads) t.join();
   if (error) std::rethrow_exception(error);
