@@ -99,7 +99,7 @@ class Subscriber {
   }
 
   void run() {
-    subscribe();
+    if (!subscribe()) return;  // stopped (SIGINT, SIGTERM) before the broker answered
     e_.program().report().warn("subscribed to " + where_);
     std::vector<mq::Message> batch;
     padded_.reserve(4096);
@@ -126,16 +126,16 @@ class Subscriber {
  private:
   bool limit_reached() const { return opts_.count && g_written.load() >= opts_.count; }
 
-  void subscribe() {
+  bool subscribe() {
     auto deadline = Clock::now() + std::chrono::duration<double>(opts_.connect_timeout);
     while (true) {
       try {
         client_->subscribe(filters_, qos_, 100000, [this](const std::string& what) {
           e_.program().report().warn(where_ + ": " + what);
         });
-        return;
+        return true;
       } catch (const connect::Transient& t) {
-        if (io::stop_requested()) throw Error(t.what());
+        if (io::stop_requested()) return false;
         if (Clock::now() + std::chrono::milliseconds(300) >= deadline)
           throw Error(std::string(t.what()) + " (gave up after --connect-timeout " + seconds(opts_.connect_timeout) + ")");
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
