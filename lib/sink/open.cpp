@@ -3,6 +3,7 @@
 #include "io/error.h"
 #include "sink/file_sink.h"
 #include "sink/http_sink.h"
+#include "sink/kafka_sink.h"
 #include "sink/postgres_sink.h"
 #include "sink/redis_sink.h"
 #include "sink/s3_sink.h"
@@ -19,9 +20,10 @@ std::unique_ptr<Sink> open_sink(const std::string& uri, const Endpoint& endpoint
   else if (scheme == "redis") sink = open_redis_sink(endpoint, opts);
   else if (scheme == "http" || scheme == "https") sink = open_http_sink(uri, endpoint, opts);
   else if (scheme == "s3") sink = open_s3_sink(endpoint, opts);
+  else if (scheme == "kafka") sink = open_kafka_sink(uri, endpoint, opts);
   else
     throw UsageError("unknown destination scheme '" + scheme + "' in '" + endpoint.redacted() +
-                     "' (use -, a path, file://, sqlite://, postgresql://, redis://, http(s)://, s3://)");
+                     "' (use -, a path, file://, sqlite://, postgresql://, redis://, http(s)://, s3://, kafka://)");
   endpoint.reject_unused();
   return sink;
 }

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sp::sink {
@@ -27,6 +28,10 @@ struct Options {
   std::vector<std::string> headers;
   bool http_array = false;
   double timeout = 30;               // seconds for one network operation
+  // Kafka
+  std::vector<std::pair<std::string, std::string>> kafka_properties;  // --kafka-config, then -X
+  std::string partition_by;          // field whose value picks the partition
+  std::string timestamp_field;       // field with the message timestamp
 };
 
 }  // namespace sp::sink
