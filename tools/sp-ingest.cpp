@@ -1,5 +1,6 @@
-// sp-ingest: read files (followed through rotation), stdin or HTTP and write NDJSON records.
+// sp-ingest: read files (followed through rotation), stdin, HTTP or Kafka and write NDJSON records.
 #include "cli/program.h"
+#include "connect/kafka/config.h"
 #include "io/error.h"
 #include "ingest/ingest.h"
 
@@ -7,11 +8,12 @@ namespace {
 
 const sp::cli::ProgramInfo kInfo{
     "sp-ingest",
-    "Read files (tail with rotation and checkpoints), stdin or HTTP; parse log formats; write NDJSON",
+    "Read files (tail with rotation and checkpoints), stdin, HTTP or Kafka; parse log formats; write NDJSON",
     "Examples:\n"
     "  sp-ingest /var/log/nginx/access.log --format combined --follow --checkpoint nginx.ckpt\n"
     "  sp-ingest 'logs/*.log' --format logfmt --add-meta > records.ndjson\n"
-    "  journalctl -o short | sp-ingest --format syslog --dead-letter bad.ndjson\n"};
+    "  journalctl -o short | sp-ingest --format syslog --dead-letter bad.ndjson\n"
+    "  sp-ingest 'kafka://broker:9092/events?group=etl' --meta --exit-at-end > events.ndjson\n"};
 
 int body(sp::cli::Program& prog) {
   sp::ingest::Options o;
@@ -19,7 +21,8 @@ int body(sp::cli::Program& prog) {
   prog.add_input_options();
   app.get_option("inputs")
       ->description(
-          "Sources: PATH, GLOB (quoted), file:///PATH, or - for stdin; several are read by one process")
+          "Sources: PATH, GLOB (quoted), file:///PATH, - for stdin, http(s)://URL, http-listen://ADDR:PORT/PATH, "
+          "kafka://HOST:PORT/TOPIC?group=G; several are read by one process")
       ->type_name("SOURCE");
   prog.add_output_options();
   prog.add_reject_options();
@@ -100,8 +103,9 @@ int body(sp::cli::Program& prog) {
                  "The field holding the event time, normalized to RFC 3339 UTC (combined/common/syslog: default ts)")
       ->type_name("NAME")
       ->group(g);
-  app.add_flag("--add-meta", o.add_meta,
-               "Add \"_src\":{\"file\",\"offset\",\"line\",\"host\",\"ingest_ts\"} (or \"url\") to each record")
+  app.add_flag("--add-meta,--meta", o.add_meta,
+               "Add \"_src\":{\"file\",\"offset\",\"line\",\"host\",\"ingest_ts\"} (or \"url\"; for Kafka "
+               "\"topic\",\"partition\",\"offset\",\"key\",\"timestamp\",\"headers\") to each record")
       ->group(g);
   app.add_option_function<std::string>(
          "--invalid-utf8", [&o](const std::string& v) { o.replace_invalid_utf8 = v == "replace"; },
@@ -150,7 +154,30 @@ int body(sp::cli::Program& prog) {
       ->default_str("16M")
       ->group(g);
 
+  g = "Kafka";
+  static std::vector<std::string> x_args;
+  static std::string kafka_config;
+  app.add_option("-X", x_args, "kafka://: set a librdkafka property, NAME=VALUE (repeatable), e.g. security.protocol=SSL")
+      ->type_name("NAME=VALUE")
+      ->allow_extra_args(false)
+      ->group(g);
+  app.add_option("--kafka-config", kafka_config,
+                 "kafka://: librdkafka properties from a Java properties file (-X wins over it)")
+      ->type_name("FILE")
+      ->group(g);
+  duration("--connect-timeout", o.kafka.connect_timeout,
+           "kafka://: exit 1 when no broker answers within this long", "10s", false)
+      ->group(g);
+  app.add_flag("--exit-at-end", o.kafka.exit_at_end,
+               "kafka://: exit once every assigned partition has been read to its end")
+      ->group(g);
+  app.add_option("--count", o.kafka.count, "kafka://: exit after N records (each source)")
+      ->check(CLI::PositiveNumber.description(""))
+      ->type_name("N")
+      ->group(g);
+
   prog.parse();
+  o.kafka.properties = sp::connect::kafka::user_properties(kafka_config, x_args);
   return sp::ingest::run(prog, o);
 }
 

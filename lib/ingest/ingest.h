@@ -1,4 +1,4 @@
-// sp-ingest: reads sources (files and globs, followed through rotation; stdin; HTTP) and
+// sp-ingest: reads sources (files and globs, followed through rotation; stdin; HTTP; Kafka) and
 // writes NDJSON records, parsing line formats on the way.
 #pragma once
 #include <string>
@@ -7,6 +7,7 @@
 #include "cli/program.h"
 #include "ingest/formats/format.h"
 #include "ingest/http_source.h"
+#include "ingest/kafka_source.h"
 #include "ingest/tailer.h"
 
 namespace sp::ingest {
@@ -19,6 +20,7 @@ struct Options {
   bool add_meta = false;
   bool replace_invalid_utf8 = false;
   HttpOptions http;
+  KafkaOptions kafka;
 };
 
 // Runs the stage over the program's inputs (the sources); returns the exit status.
