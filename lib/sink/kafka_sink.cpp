@@ -98,8 +98,9 @@ class KafkaSink : public Sink {
       ++outstanding_;
     }
     // The runner's contract: the batch is at the destination (or refused) when write returns.
+    // flush() sends the last partial requests at once instead of after linger.ms.
     while (outstanding_ > 0) {
-      producer_->poll(100);
+      producer_->flush(100);
       check_fatal();
     }
     batch.confirmed = batch.size();
@@ -107,7 +108,7 @@ class KafkaSink : public Sink {
   }
 
   void close() override {
-    while (producer_->in_flight() > 0) producer_->poll(100);
+    while (producer_->in_flight() > 0) producer_->flush(100);
   }
 
   uint64_t undelivered() const override { return undelivered_; }

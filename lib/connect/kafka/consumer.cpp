@@ -24,7 +24,6 @@ struct Consumer::State {
   std::map<Partition, int64_t> batch_next;  // next offset per partition, of the last poll()
   std::map<Partition, int64_t> written;     // next offset per partition, of records written
   bool dirty = false;
-  std::chrono::steady_clock::time_point last_commit;
   std::string fatal;
 
   void release() {
@@ -32,10 +31,10 @@ struct Consumer::State {
     held.clear();
   }
 
-  // Commits `written` offsets of `only` (all when null), synchronously or not. A failed sync
-  // commit outside a rebalance (at exit) is reported; in a rebalance the next owner simply
-  // starts at the previous commit (at-least-once).
-  void commit_written(const std::set<Partition>* only, bool sync) {
+  // Commits `written` offsets of `only` (all when null), synchronously or not. A failure is
+  // reported only with `report` (at exit); otherwise the next commit carries the offsets, and
+  // in a rebalance the next owner starts at the previous commit (at-least-once).
+  void commit_written(const std::set<Partition>* only, bool sync, bool report = false) {
     if (!commits) return;
     rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(written.size()));
     for (const auto& [p, next] : written)
@@ -43,7 +42,7 @@ struct Consumer::State {
     if (list->cnt > 0) {
       rd_kafka_resp_err_t e = rd_kafka_commit(rk, list, sync ? 0 : 1);
       // Nothing to commit, or the group is rebalancing: the next commit carries the offsets.
-      if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET && sync && !only && fatal.empty() &&
+      if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET && report && fatal.empty() &&
           e != RD_KAFKA_RESP_ERR__STATE && e != RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS &&
           e != RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION && e != RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID)
         fatal = std::string("committing offsets: ") + rd_kafka_err2str(e);
@@ -155,7 +154,6 @@ Consumer::Consumer(const ClientSettings& settings, const ConsumerOptions& opts) 
     s_->rk = nullptr;
     throw;
   }
-  s_->last_commit = std::chrono::steady_clock::now();
 }
 
 void Consumer::subscribe() {
@@ -271,17 +269,18 @@ void Consumer::commit(bool sync) {
     s_->dirty = true;
   }
   s_->batch_next.clear();
-  auto now = std::chrono::steady_clock::now();
-  if (!s_->dirty || (!sync && now - s_->last_commit < std::chrono::milliseconds(200))) return;
+  if (!s_->dirty) return;
   s_->commit_written(nullptr, sync);
   s_->dirty = false;
-  s_->last_commit = now;
 }
 
 void Consumer::close() {
   if (!s_->rk) return;
   s_->release();
-  commit(true);
+  for (const auto& [p, next] : s_->batch_next)
+    if (s_->assigned.count(p)) s_->written[p] = next;
+  s_->batch_next.clear();
+  s_->commit_written(nullptr, true, true);
   if (s_->commits) rd_kafka_consumer_close(s_->rk);
   rd_kafka_destroy(s_->rk);
   s_->rk = nullptr;

@@ -49,8 +49,9 @@ class Consumer {
   void poll(std::vector<Message>& out, size_t max, int timeout_ms);
   // True once partitions are assigned and every one of them has reached its end.
   bool all_at_end() const;
-  // Records that the messages polled so far are written; commits their offsets (async),
-  // or synchronously with `sync`. Without a group of the user's, does nothing.
+  // Records that the messages polled so far are written and commits their offsets,
+  // synchronously with `sync` (then a rebalance, served only inside poll(), cannot hand a
+  // partition over before its commit). Without a group of the user's, does nothing.
   void commit(bool sync);
   // Commits synchronously and leaves the group (its partitions move to the other members).
   void close();

@@ -97,6 +97,8 @@ std::string Producer::produce(const std::string& topic, std::string_view key, bo
 
 void Producer::poll(int ms) { rd_kafka_poll(s_->rk, ms); }
 
+void Producer::flush(int ms) { rd_kafka_flush(s_->rk, ms); }
+
 int Producer::in_flight() const { return rd_kafka_outq_len(s_->rk); }
 
 int32_t Producer::partition_for(const std::string& topic, std::string_view key) {

@@ -33,6 +33,9 @@ class Producer {
                       std::string_view value, int64_t timestamp_ms, uint64_t id);
   // Serves delivery reports for up to `ms` milliseconds.
   void poll(int ms);
+  // Sends what is queued now, without waiting for linger.ms, and serves delivery reports
+  // for up to `ms` milliseconds or until nothing is in flight.
+  void flush(int ms);
   // Messages queued or in flight.
   int in_flight() const;
   // The partition that the default partitioner would pick for `key` (murmur2, like Java),
