@@ -126,7 +126,10 @@ void KafkaSource::run(Emitter& emitter) {
       max = std::min<uint64_t>(max, opts_.count - written);
     }
     consumer_->poll(batch, max, 100);
-    if (batch.empty()) continue;
+    if (batch.empty()) {
+      consumer_->commit(true);  // retries a commit the group refused during a rebalance
+      continue;
+    }
     {
       std::lock_guard<std::mutex> lock(emitter.mutex());
       emitter.refresh_clock();

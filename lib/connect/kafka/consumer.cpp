@@ -23,6 +23,7 @@ struct Consumer::State {
   std::set<Partition> assigned, at_end, seen;
   std::map<Partition, int64_t> batch_next;  // next offset per partition, of the last poll()
   std::map<Partition, int64_t> written;     // next offset per partition, of records written
+  std::map<Partition, int64_t> resume;      // revoked with their commit failed: where to go on
   bool dirty = false;
   std::string fatal;
 
@@ -34,13 +35,15 @@ struct Consumer::State {
   // Commits `written` offsets of `only` (all when null), synchronously or not. A failure is
   // reported only with `report` (at exit); otherwise the next commit carries the offsets, and
   // in a rebalance the next owner starts at the previous commit (at-least-once).
-  void commit_written(const std::set<Partition>* only, bool sync, bool report = false) {
-    if (!commits) return;
+  bool commit_written(const std::set<Partition>* only, bool sync, bool report = false) {
+    if (!commits) return true;
+    bool ok = true;
     rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(written.size()));
     for (const auto& [p, next] : written)
       if (!only || only->count(p)) rd_kafka_topic_partition_list_add(list, p.first.c_str(), p.second)->offset = next;
     if (list->cnt > 0) {
       rd_kafka_resp_err_t e = rd_kafka_commit(rk, list, sync ? 0 : 1);
+      ok = e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET;
       // Nothing to commit, or the group is rebalancing: the next commit carries the offsets.
       if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET && report && fatal.empty() &&
           e != RD_KAFKA_RESP_ERR__STATE && e != RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS &&
@@ -48,6 +51,7 @@ struct Consumer::State {
         fatal = std::string("committing offsets: ") + rd_kafka_err2str(e);
     }
     rd_kafka_topic_partition_list_destroy(list);
+    return ok;
   }
 
   void rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
@@ -59,6 +63,15 @@ struct Consumer::State {
         // rebalance, a partition taken over from another member resumes at its commit.
         if (seen.insert(p).second && opts.start != StartAt::kStored)
           parts->elems[i].offset = opts.start == StartAt::kEarliest ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
+        // Back after a revoke whose commit failed (the mock refuses commits mid-rebalance):
+        // go on after what was written rather than at the stale commit.
+        auto r = resume.find(p);
+        if (r != resume.end()) {
+          parts->elems[i].offset = r->second;
+          written[p] = r->second;  // and commit it with the next batch
+          dirty = true;
+          resume.erase(r);
+        }
         assigned.insert(p);
         at_end.erase(p);
       }
@@ -76,13 +89,15 @@ struct Consumer::State {
     // was polled but not written is dropped, and the next owner reads it.
     std::set<Partition> revoked;
     for (int i = 0; i < parts->cnt; ++i) revoked.insert({parts->elems[i].topic, parts->elems[i].partition});
-    commit_written(&revoked, true);
+    bool committed = commit_written(&revoked, true);
     std::erase_if(held, [&](rd_kafka_message_t* m) {
       if (!revoked.count({rd_kafka_topic_name(m->rkt), m->partition})) return false;
       rd_kafka_message_destroy(m);
       return true;
     });
     for (const auto& p : revoked) {
+      auto w = written.find(p);
+      if (!committed && w != written.end()) resume[p] = w->second;
       assigned.erase(p);
       at_end.erase(p);
       written.erase(p);
@@ -270,8 +285,8 @@ void Consumer::commit(bool sync) {
   }
   s_->batch_next.clear();
   if (!s_->dirty) return;
-  s_->commit_written(nullptr, sync);
-  s_->dirty = false;
+  // A failed commit (a rebalance under way) is tried again with the next batch.
+  s_->dirty = !s_->commit_written(nullptr, sync);
 }
 
 void Consumer::close() {
@@ -280,7 +295,12 @@ void Consumer::close() {
   for (const auto& [p, next] : s_->batch_next)
     if (s_->assigned.count(p)) s_->written[p] = next;
   s_->batch_next.clear();
-  s_->commit_written(nullptr, true, true);
+  // A commit refused while the group rebalances is tried again for a few seconds, serving
+  // the group's events meanwhile (messages polled now are not written: dropped).
+  for (int attempt = 0; s_->commits && attempt < 50; ++attempt) {
+    if (s_->commit_written(nullptr, true, attempt == 49)) break;
+    if (rd_kafka_message_t* m = rd_kafka_consumer_poll(s_->rk, 100)) rd_kafka_message_destroy(m);
+  }
   if (s_->commits) rd_kafka_consumer_close(s_->rk);
   rd_kafka_destroy(s_->rk);
   s_->rk = nullptr;
