@@ -46,6 +46,7 @@ bench: build
 	tests/bench/enrich $(BUILD) $(SHARED)
 	tests/bench/ingest $(BUILD) $(SHARED)
 	tests/bench/agg $(BUILD) $(SHARED)
+	tests/bench/kafka $(BUILD) $(SHARED)
 
 install: build
 	cmake --install $(BUILD)
