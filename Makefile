@@ -47,6 +47,7 @@ bench: build
 	tests/bench/ingest $(BUILD) $(SHARED)
 	tests/bench/agg $(BUILD) $(SHARED)
 	tests/bench/mqtt $(BUILD) $(SHARED)
+	tests/bench/kafka $(BUILD) $(SHARED)
 
 install: build
 	cmake --install $(BUILD)

@@ -1,5 +1,6 @@
-// sp-ingest: read files (followed through rotation), stdin, HTTP or MQTT and write NDJSON records.
+// sp-ingest: read files (followed through rotation), stdin, HTTP, Kafka or MQTT and write NDJSON records.
 #include "cli/program.h"
+#include "connect/kafka/config.h"
 #include "io/error.h"
 #include "ingest/ingest.h"
 
@@ -7,11 +8,12 @@ namespace {
 
 const sp::cli::ProgramInfo kInfo{
     "sp-ingest",
-    "Read files (tail with rotation and checkpoints), stdin, HTTP or MQTT; parse log formats; write NDJSON",
+    "Read files (tail with rotation and checkpoints), stdin, HTTP, Kafka or MQTT; parse log formats; write NDJSON",
     "Examples:\n"
     "  sp-ingest /var/log/nginx/access.log --format combined --follow --checkpoint nginx.ckpt\n"
     "  sp-ingest 'logs/*.log' --format logfmt --add-meta > records.ndjson\n"
     "  journalctl -o short | sp-ingest --format syslog --dead-letter bad.ndjson\n"
+    "  sp-ingest 'kafka://broker:9092/events?group=etl' --meta --exit-at-end > events.ndjson\n"
     "  sp-ingest 'mqtt://broker:1883/sensors/#?qos=1&client_id=etl&clean=false' --meta\n"};
 
 int body(sp::cli::Program& prog) {
@@ -21,7 +23,8 @@ int body(sp::cli::Program& prog) {
   app.get_option("inputs")
       ->description(
           "Sources: PATH, GLOB (quoted), file:///PATH, - for stdin, http(s)://URL, http-listen://ADDR:PORT/PATH, "
-          "mqtt(s)://HOST:PORT/FILTER?qos=1&client_id=ID&clean=false; several are read by one process")
+          "kafka://HOST:PORT/TOPIC?group=G, mqtt(s)://HOST:PORT/FILTER?qos=1&client_id=ID&clean=false; "
+          "several are read by one process")
       ->type_name("SOURCE");
   prog.add_output_options();
   prog.add_reject_options();
@@ -103,7 +106,9 @@ int body(sp::cli::Program& prog) {
       ->type_name("NAME")
       ->group(g);
   app.add_flag("--add-meta,--meta", o.add_meta,
-               "Add \"_src\":{\"file\",\"offset\",\"line\",\"host\",\"ingest_ts\"} (or \"url\"; MQTT also \"topic\",\"qos\",\"retain\") to each record")
+               "Add \"_src\":{\"file\",\"offset\",\"line\",\"host\",\"ingest_ts\"} (or \"url\"; for Kafka "
+               "\"topic\",\"partition\",\"offset\",\"key\",\"timestamp\",\"headers\"; for MQTT \"url\",\"topic\",\"qos\",\"retain\") "
+               "to each record")
       ->group(g);
   app.add_option_function<std::string>(
          "--invalid-utf8", [&o](const std::string& v) { o.replace_invalid_utf8 = v == "replace"; },
@@ -152,14 +157,31 @@ int body(sp::cli::Program& prog) {
       ->default_str("16M")
       ->group(g);
 
-  g = "MQTT";
-  app.add_option("--count", o.mqtt.count, "mqtt://: stop after N records (0: run until stopped)")
+  g = "Kafka and MQTT";
+  app.add_option_function<uint64_t>(
+         "--count", [&o](uint64_t n) { o.kafka.count = o.mqtt.count = n; },
+         "kafka://, mqtt://: exit after N records from each source (0: no limit)")
       ->check(CLI::NonNegativeNumber.description(""))
       ->type_name("N")
       ->group(g);
-  duration("--connect-timeout", o.mqtt.connect_timeout,
-           "mqtt://: an unreachable broker is an error (exit 1) after this long", "10s", false)
+  duration("--connect-timeout", o.kafka.connect_timeout,
+           "kafka://, mqtt://: exit 1 when no broker answers within this long", "10s", false)
       ->group(g);
+  g = "Kafka";
+  static std::vector<std::string> x_args;
+  static std::string kafka_config;
+  app.add_option("-X", x_args, "kafka://: set a librdkafka property, NAME=VALUE (repeatable), e.g. security.protocol=SSL")
+      ->type_name("NAME=VALUE")
+      ->allow_extra_args(false)
+      ->group(g);
+  app.add_option("--kafka-config", kafka_config,
+                 "kafka://: librdkafka properties from a Java properties file (-X wins over it)")
+      ->type_name("FILE")
+      ->group(g);
+  app.add_flag("--exit-at-end", o.kafka.exit_at_end,
+               "kafka://: exit once every assigned partition has been read to its end")
+      ->group(g);
+  g = "MQTT";
   app.add_option("--user", o.mqtt.user, "mqtt://: user name (the password comes from --password-file or SP_MQTT_PASSWORD)")
       ->type_name("NAME")
       ->group(g);
@@ -174,6 +196,8 @@ int body(sp::cli::Program& prog) {
   app.add_option("--key", o.mqtt.key, "mqtts://: private key of --cert (PEM)")->type_name("FILE")->group(g);
 
   prog.parse();
+  o.mqtt.connect_timeout = o.kafka.connect_timeout;
+  o.kafka.properties = sp::connect::kafka::user_properties(kafka_config, x_args);
   return sp::ingest::run(prog, o);
 }
 

@@ -1,5 +1,6 @@
-// sp-sink: store or deliver NDJSON records: files, SQLite, PostgreSQL, Redis, HTTP, S3, MQTT.
+// sp-sink: store or deliver NDJSON records: files, SQLite, PostgreSQL, Redis, HTTP, S3, Kafka, MQTT.
 #include "cli/program.h"
+#include "connect/kafka/config.h"
 #include "sink/endpoint.h"
 #include "sink/open.h"
 #include "sink/runner.h"
@@ -8,19 +9,21 @@ namespace {
 
 const sp::cli::ProgramInfo kInfo{
     "sp-sink",
-    "Write NDJSON records to files, SQLite, PostgreSQL, Redis, HTTP, S3 or MQTT, in batches, confirmed and retried",
+    "Write NDJSON records to files, SQLite, PostgreSQL, Redis, HTTP, S3, Kafka or MQTT, in batches, confirmed and retried",
     "Examples:\n"
     "  sp-sink sqlite://events.db?table=events events.ndjson\n"
     "  gen-events | sp-sink 'out/dt=%Y-%m-%d/events-{seq}.ndjson.zst' --time-field ts --rotate-size 64M\n"
     "  sp-sink 'postgresql://app@db:5432/shop?table=events&upsert=id' --dead-letter bad.ndjson\n"
     "  sp-sink 'redis://127.0.0.1:6379/0?cmd=hset&key=user:{user_id}' < users.ndjson\n"
+    "  sp-sink 'kafka://broker:9092/{service}-events?key=user_id' --dead-letter undelivered.ndjson\n"
     "  sp-sink 'mqtt://broker:1883/sensors/{device_id}/reading?qos=1' < readings.ndjson\n"};
 
 int body(sp::cli::Program& prog) {
   sp::sink::Options opts;
   CLI::App& app = prog.app();
   app.add_option("destination", opts.destination,
-                 "Where records go: -, PATH or TEMPLATE, file://, sqlite://, postgresql://, redis://, http(s)://, s3://, mqtt(s)://")
+                 "Where records go: -, PATH or TEMPLATE, file://, sqlite://, postgresql://, redis://, http(s)://, s3://, "
+                 "kafka://, mqtt(s)://")
       ->type_name("URI")
       ->group("Destination");
   prog.add_input_options();
@@ -106,6 +109,24 @@ int body(sp::cli::Program& prog) {
       ->type_name("HEADER")
       ->group(g);
   app.add_flag("--http-array", opts.http_array, "POST each batch as one JSON array instead of NDJSON")->group(g);
+  g = "Kafka";
+  std::vector<std::string> x_args;
+  std::string kafka_config;
+  app.add_option("-X", x_args, "Set a librdkafka property, NAME=VALUE (repeatable), e.g. compression.type=lz4")
+      ->type_name("NAME=VALUE")
+      ->allow_extra_args(false)
+      ->group(g);
+  app.add_option("--kafka-config", kafka_config, "librdkafka properties from a Java properties file (-X wins over it)")
+      ->type_name("FILE")
+      ->group(g);
+  app.add_option("--partition-by", opts.partition_by,
+                 "Field whose value picks the partition (same value, same partition), without setting a key")
+      ->type_name("PATH")
+      ->group(g);
+  app.add_option("--timestamp-field", opts.timestamp_field,
+                 "Field with the message timestamp (RFC 3339 or epoch s/ms); default: the time of sending")
+      ->type_name("PATH")
+      ->group(g);
   g = "MQTT";
   app.add_option_function<std::string>(
          "--connect-timeout",
@@ -127,6 +148,7 @@ int body(sp::cli::Program& prog) {
   app.add_option("--cert", opts.cert, "mqtts://: client certificate (PEM)")->type_name("FILE")->group(g);
   app.add_option("--key", opts.key, "mqtts://: private key of --cert (PEM)")->type_name("FILE")->group(g);
   prog.parse();
+  opts.kafka_properties = sp::connect::kafka::user_properties(kafka_config, x_args);
   auto endpoint = sp::sink::Endpoint::parse(opts.destination);
   auto sink = sp::sink::open_sink(opts.destination, endpoint, opts);
   return sp::sink::run(prog, opts, *sink);

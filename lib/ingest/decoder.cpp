@@ -70,7 +70,7 @@ StreamDecoder::StreamDecoder(Pipeline& p, std::string source, const FileIdentity
 void StreamDecoder::emit(const char* data, size_t size, size_t capacity, uint64_t offset, uint64_t end,
                          uint64_t number) {
   Emitter& e = p_.emitter_;
-  RecordOrigin origin{source_, false, identity_, offset, end, number};
+  RecordOrigin origin{source_, false, identity_, offset, end, number, {}};
   std::string_view text(data, size);
   Format& f = p_.format_;
   if (!f.checks_utf8() && !p_.opts_.replace_invalid_utf8 && !json::is_valid_utf8(text)) {
@@ -175,7 +175,7 @@ void StreamDecoder::too_long(std::string_view prefix, uint64_t offset, uint64_t 
   Emitter& e = p_.emitter_;
   e.stats().records_in.add();
   p_.too_long_->add();
-  RecordOrigin origin{source_, false, identity_, offset, end, number};
+  RecordOrigin origin{source_, false, identity_, offset, end, number, {}};
   e.reject(origin,
            "line is " + std::to_string(total) + " bytes, longer than --max-line-bytes (" +
                std::to_string(p_.opts_.max_record_bytes) + ")",

@@ -41,13 +41,13 @@ void Emitter::write(std::string_view json, const RecordOrigin& o) {
   if (json[before] != '{') line_ += ',';
   json::append_string(line_, opts_.meta_field);
   line_ += ":{";
-  line_ += o.is_url ? "\"url\":" : "\"file\":";
-  json::append_string(line_, o.source);
-  if (!o.extra_meta.empty()) {
-    line_ += ',';
-    line_ += o.extra_meta;
+  if (!o.meta_members.empty()) {
+    line_ += o.meta_members;
+  } else {
+    line_ += o.is_url ? "\"url\":" : "\"file\":";
+    json::append_string(line_, o.source);
   }
-  if (!o.is_url) {
+  if (!o.is_url && o.meta_members.empty()) {
     line_ += ",\"offset\":";
     json::append_uint(line_, o.offset);
     if (o.line) {

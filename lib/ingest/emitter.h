@@ -1,4 +1,5 @@
-// Where records leave sp-ingest: one Output shared by every source (files, stdin, HTTP, MQTT), behind
+// Where records leave sp-ingest: one Output shared by every source (files, stdin, HTTP, Kafka,
+// MQTT), behind
 // one mutex that a source holds for a batch of records, not per record. Adds the --add-meta
 // member and sends rejected records to the program's dead-letter output.
 #pragma once
@@ -21,8 +22,9 @@ struct RecordOrigin {
   uint64_t offset = 0;                   // byte offset of the record's first byte
   uint64_t end = 0;                      // offset just after the record (and its newline)
   uint64_t line = 0;                     // 1-based line number; 0 when unknown (after --from-end)
-  // More "_src" members for --add-meta, as JSON text without braces (MQTT: "topic":…,"qos":1,…).
-  std::string_view extra_meta = {};
+  // Other sources (Kafka, MQTT): the members of the metadata object, ready-made JSON ("topic":…),
+  // written instead of the file/url members.
+  std::string_view meta_members;
 };
 
 struct EmitterOptions {

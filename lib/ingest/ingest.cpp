@@ -12,13 +12,14 @@
 #include "ingest/decoder.h"
 #include "ingest/emitter.h"
 #include "ingest/formats/regex.h"
+#include "ingest/kafka_source.h"
 #include "io/error.h"
 #include "io/stop.h"
 
 namespace sp::ingest {
 namespace {
 
-enum class SourceKind { kFile, kStdin, kPoll, kListen, kMqtt };
+enum class SourceKind { kFile, kStdin, kPoll, kListen, kKafka, kMqtt };
 
 SourceKind classify(const std::string& s) {
   if (s == "-") return SourceKind::kStdin;
@@ -28,11 +29,10 @@ SourceKind classify(const std::string& s) {
     if (name == "file") return SourceKind::kFile;
     if (name == "http" || name == "https") return SourceKind::kPoll;
     if (name == "http-listen") return SourceKind::kListen;
+    if (name == "kafka") return SourceKind::kKafka;
     if (name == "mqtt" || name == "mqtts") return SourceKind::kMqtt;
-    if (name == "kafka")
-      throw UsageError(name + ":// sources are not supported by this build of sp-ingest yet");
     throw UsageError("unknown source '" + s +
-                     "' (use a path, a glob, file:///…, -, http://…, https://…, http-listen://… or mqtt://…)");
+                     "' (use a path, a glob, file:///…, -, http://…, https://…, http-listen://…, kafka://… or mqtt(s)://…)");
   }
   return SourceKind::kFile;
 }
@@ -43,13 +43,14 @@ int run(cli::Program& prog, Options& opts) {
   std::vector<std::string> inputs = prog.options().inputs;
   if (inputs.empty()) inputs.push_back("-");
   bool files = false;
-  std::vector<std::string> sources, polls, listens, mqtts;  // sources: files and stdin, for the tailer
+  std::vector<std::string> sources, polls, listens, kafkas, mqtts;  // sources: files and stdin, for the tailer
   for (const auto& s : inputs) {
     switch (classify(s)) {
       case SourceKind::kFile: files = true; sources.push_back(s); break;
       case SourceKind::kStdin: sources.push_back(s); break;
       case SourceKind::kPoll: polls.push_back(s); break;
       case SourceKind::kListen: listens.push_back(s); break;
+      case SourceKind::kKafka: kafkas.push_back(s); break;
       case SourceKind::kMqtt: mqtts.push_back(s); break;
     }
   }
@@ -86,6 +87,11 @@ int run(cli::Program& prog, Options& opts) {
   if (!opts.checkpoint.empty()) exclude(checkpoint.path() + ".lock", -1);
   opts.tail.max_line_bytes = prog.options().max_line_bytes;
   opts.tail.multiline = multiline != nullptr;
+  // Kafka sources connect here, before any thread starts, so that a bad property is a usage
+  // error and an unreachable broker fails within --connect-timeout.
+  opts.kafka.meta = opts.add_meta;
+  std::vector<std::unique_ptr<KafkaSource>> kafka_sources;
+  for (const auto& uri : kafkas) kafka_sources.push_back(std::make_unique<KafkaSource>(uri, opts.kafka));
   // HTTP and MQTT sources run in threads of their own; the tailer in this one. They share the output.
   std::mutex error_mu;
   std::exception_ptr error;
@@ -104,6 +110,7 @@ int run(cli::Program& prog, Options& opts) {
   for (const auto& url : polls) threads.emplace_back(guarded([&, url] { poll_http(url, opts.http, emitter); }));
   for (const auto& uri : listens) threads.emplace_back(guarded([&, uri] { listen_http(uri, opts.http, emitter); }));
   for (const auto& uri : mqtts) threads.emplace_back(guarded([&, uri] { read_mqtt(uri, opts.mqtt, emitter); }));
+  for (auto& k : kafka_sources) threads.emplace_back(guarded([&, src = k.get()] { src->run(emitter); }));
   if (!sources.empty()) guarded([&] { Tailer(opts.tail, sources, checkpoint, pipeline, prog).run(); })();
   if (!listens.empty() || !mqtts.empty())
     while (!io::stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));

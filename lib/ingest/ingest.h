@@ -1,5 +1,5 @@
-// sp-ingest: reads sources (files and globs, followed through rotation; stdin; HTTP; MQTT) and
-// writes NDJSON records, parsing line formats on the way.
+// sp-ingest: reads sources (files and globs, followed through rotation; stdin; HTTP; Kafka; MQTT)
+// and writes NDJSON records, parsing line formats on the way.
 #pragma once
 #include <string>
 #include <vector>
@@ -8,6 +8,7 @@
 #include "ingest/formats/format.h"
 #include "ingest/http_source.h"
 #include "ingest/mqtt_source.h"
+#include "ingest/kafka_source.h"
 #include "ingest/tailer.h"
 
 namespace sp::ingest {
@@ -21,6 +22,7 @@ struct Options {
   bool replace_invalid_utf8 = false;
   HttpOptions http;
   MqttOptions mqtt;
+  KafkaOptions kafka;
 };
 
 // Runs the stage over the program's inputs (the sources); returns the exit status.

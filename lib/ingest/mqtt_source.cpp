@@ -180,14 +180,16 @@ class Subscriber {
     e_.stats().bytes_in.add(m.payload.size());
     meta_.clear();
     if (e_.add_meta()) {
-      meta_ += "\"topic\":";
+      meta_ += "\"url\":";
+      json::append_string(meta_, source_);
+      meta_ += ",\"topic\":";
       json::append_string(meta_, m.topic);
       meta_ += ",\"qos\":";
       json::append_int(meta_, m.qos);
       meta_ += m.retained ? ",\"retain\":true" : ",\"retain\":false";
     }
     RecordOrigin origin{source_, true, nullptr, 0, 0, 0};
-    origin.extra_meta = meta_;
+    origin.meta_members = meta_;
     const std::string& p = m.payload;
     padded_.assign(p);
     padded_.append(simdjson::SIMDJSON_PADDING, '\0');

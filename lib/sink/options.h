@@ -2,6 +2,7 @@
 #pragma once
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sp::sink {
@@ -31,6 +32,10 @@ struct Options {
   double connect_timeout = 10;       // seconds; an unreachable broker at the start is an error
   std::string user, password_file;   // the password: --password-file, else SP_MQTT_PASSWORD
   std::string cafile, cert, key;     // mqtts://
+  // Kafka
+  std::vector<std::pair<std::string, std::string>> kafka_properties;  // --kafka-config, then -X
+  std::string partition_by;          // field whose value picks the partition
+  std::string timestamp_field;       // field with the message timestamp
 };
 
 }  // namespace sp::sink

@@ -344,7 +344,13 @@ int run(cli::Program& prog, const Options& opts, Sink& sink, DurableCallback on_
       return cli::kExitFailure;
     }
   }
-  return prog.finish();
+  int status = prog.finish();
+  if (sink.undelivered() > 0) {
+    prog.report().error(std::to_string(sink.undelivered()) + " records could not be delivered to " + sink.describe() +
+                        (prog.options().dead_letter.empty() ? "" : " (in the dead-letter output)"));
+    if (status == cli::kExitOk) status = cli::kExitFailure;
+  }
+  return status;
 }
 
 }  // namespace sp::sink

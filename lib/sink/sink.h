@@ -38,6 +38,10 @@ class Sink {
   // answer false call durable() themselves (files, at fsync).
   virtual bool durable_on_write() const { return true; }
 
+  // Records refused because the destination could not take them (Kafka delivery failures),
+  // as opposed to records it rejected: any makes the program exit 1.
+  virtual uint64_t undelivered() const { return 0; }
+
   void on_durable(DurableFn f) { durable_fn_ = std::move(f); }
   // Every batch written so far through `seq` is durable. Called by the runner for sinks that
   // are durable on write, by the sink itself otherwise.

@@ -117,6 +117,6 @@ teardown() {
   assert_output --partial "expected http-listen://ADDRESS:PORT/PATH"
   run -2 sp-ingest ftp://example.com/x
   assert_output --partial "unknown source 'ftp://example.com/x'"
-  run -2 sp-ingest kafka://localhost:9092/topic
-  assert_output --partial "not supported by this build"
+  run -2 sp-ingest 'kafka://localhost:9092/topic?colour=red'
+  assert_output --partial "unknown parameter 'colour' for a kafka source"
 }
