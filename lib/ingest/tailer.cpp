@@ -140,6 +140,12 @@ bool Tailer::resume_from_entry(TailFile& f) {
   for (size_t i = 0; i < entries_.size(); ++i) {
     const CheckpointEntry& e = entries_[i];
     if (e.id.dev != f.identity().dev || e.id.ino != f.identity().ino) continue;
+    if (e.offset == 0) {
+      // Nothing was read from it: the inode alone says nothing (a deleted empty file's inode is
+      // soon reused, e.g. by a copytruncate copy), so the file is decided like a new one.
+      entries_.erase(entries_.begin() + static_cast<long>(i));
+      return false;
+    }
     if (!fingerprint_matches(f.fd(), 0, e.id.head)) continue;
     if (f.kind() == FileKind::kPlain && e.offset > f.last_size) continue;  // shrank while we were away
     f.start_at(e.offset, e.line, e.offset == 0 || e.line > 0);
@@ -171,7 +177,7 @@ bool Tailer::is_copy_of(TailFile& f, const Fingerprint& head, const Fingerprint&
 bool Tailer::resume_from_ghost(TailFile& f) {
   for (size_t i = 0; i < ghosts_.size(); ++i) {
     Ghost& g = ghosts_[i];
-    bool same_inode = g.id.dev == f.identity().dev && g.id.ino == f.identity().ino &&
+    bool same_inode = g.offset > 0 && g.id.dev == f.identity().dev && g.id.ino == f.identity().ino &&
                       fingerprint_matches(f.fd(), 0, g.id.head) && f.last_size >= g.offset;
     if (same_inode || is_copy_of(f, g.id.head, g.tail, g.offset)) {
       prog_.report().info(f.path() + ": continuing at byte " + std::to_string(g.offset) + " (it holds the data of " +

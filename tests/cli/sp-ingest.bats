@@ -150,6 +150,27 @@ stop_ingest() {
   expect_n out.ndjson 1 25
 }
 
+@test "checkpoint: a copy that reuses the inode of an empty file in the checkpoint is still a copy" {
+  # A rotated empty file is checkpointed at offset 0, then deleted; the file system soon gives
+  # its inode to a new file, such as the copy copytruncate makes. Simulated here by adding such
+  # an entry, with the copy's inode, to the checkpoint: the copy must continue where app.log
+  # stopped, not be read from 0 because of the inode.
+  lines app.log 1 30
+  sp-ingest 'app.log*' --checkpoint ck.json > out.ndjson
+  cp app.log app.log.1 && : > app.log
+  lines app.log 31 35
+  python3 - "$(stat -c '%d %i' app.log.1)" <<'PY'
+import json, sys
+dev, ino = map(int, sys.argv[1].split())
+ck = json.load(open("ck.json"))
+ck["files"].append({"path": "app.log.9", "dev": dev, "ino": ino, "head_len": 0, "head": "0000000000000000",
+                    "tail_len": 0, "tail": "cbf29ce484222325", "offset": 0, "line": 0})
+json.dump(ck, open("ck.json", "w"))
+PY
+  sp-ingest 'app.log*' --checkpoint ck.json >> out.ndjson
+  expect_n out.ndjson 1 35
+}
+
 @test "checkpoint: a file replaced in place (same size, new content) is read again from 0" {
   printf '{"n":1}\n' > app.log
   sp-ingest app.log --checkpoint ck.json > out.ndjson
