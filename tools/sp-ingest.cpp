@@ -182,18 +182,18 @@ int body(sp::cli::Program& prog) {
                "kafka://: exit once every assigned partition has been read to its end")
       ->group(g);
   g = "MQTT";
-  app.add_option("--user", o.mqtt.user, "mqtt://: user name (the password comes from --password-file or SP_MQTT_PASSWORD)")
+  app.add_option("--user", o.mqtt.access.user, "mqtt://: user name (the password comes from --password-file or SP_MQTT_PASSWORD)")
       ->type_name("NAME")
       ->group(g);
-  app.add_option("--password-file", o.mqtt.password_file,
+  app.add_option("--password-file", o.mqtt.access.password_file,
                  "mqtt://: read the password for --user from the first line of FILE (never printed)")
       ->type_name("FILE")
       ->group(g);
-  app.add_option("--cafile", o.mqtt.cafile, "mqtts://: trust the CA certificates in FILE (PEM) instead of the system's")
+  app.add_option("--cafile", o.mqtt.access.cafile, "mqtts://: trust the CA certificates in FILE (PEM) instead of the system's")
       ->type_name("FILE")
       ->group(g);
-  app.add_option("--cert", o.mqtt.cert, "mqtts://: client certificate (PEM)")->type_name("FILE")->group(g);
-  app.add_option("--key", o.mqtt.key, "mqtts://: private key of --cert (PEM)")->type_name("FILE")->group(g);
+  app.add_option("--cert", o.mqtt.access.cert, "mqtts://: client certificate (PEM)")->type_name("FILE")->group(g);
+  app.add_option("--key", o.mqtt.access.key, "mqtts://: private key of --cert (PEM)")->type_name("FILE")->group(g);
 
   prog.parse();
   o.mqtt.connect_timeout = o.kafka.connect_timeout;

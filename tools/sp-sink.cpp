@@ -135,18 +135,18 @@ int body(sp::cli::Program& prog) {
       ->type_name("DURATION")
       ->default_str("10s")
       ->group(g);
-  app.add_option("--user", opts.user, "mqtt://: user name (the password comes from --password-file or SP_MQTT_PASSWORD)")
+  app.add_option("--user", opts.mqtt.user, "mqtt://: user name (the password comes from --password-file or SP_MQTT_PASSWORD)")
       ->type_name("NAME")
       ->group(g);
-  app.add_option("--password-file", opts.password_file,
+  app.add_option("--password-file", opts.mqtt.password_file,
                  "mqtt://: read the password for --user from the first line of FILE (never printed)")
       ->type_name("FILE")
       ->group(g);
-  app.add_option("--cafile", opts.cafile, "mqtts://: trust the CA certificates in FILE (PEM) instead of the system's")
+  app.add_option("--cafile", opts.mqtt.cafile, "mqtts://: trust the CA certificates in FILE (PEM) instead of the system's")
       ->type_name("FILE")
       ->group(g);
-  app.add_option("--cert", opts.cert, "mqtts://: client certificate (PEM)")->type_name("FILE")->group(g);
-  app.add_option("--key", opts.key, "mqtts://: private key of --cert (PEM)")->type_name("FILE")->group(g);
+  app.add_option("--cert", opts.mqtt.cert, "mqtts://: client certificate (PEM)")->type_name("FILE")->group(g);
+  app.add_option("--key", opts.mqtt.key, "mqtts://: private key of --cert (PEM)")->type_name("FILE")->group(g);
   prog.parse();
   opts.kafka_properties = sp::connect::kafka::user_properties(kafka_config, x_args);
   auto endpoint = sp::sink::Endpoint::parse(opts.destination);

@@ -12,6 +12,7 @@
 
 #include "connect/redis/lookup.h"
 #include "connect/sqlite/lookup.h"
+#include "connect/uri.h"
 #include "enrich/lru.h"
 #include "io/error.h"
 #include "json/splice.h"
@@ -20,22 +21,10 @@
 namespace sp::enrich {
 namespace {
 
+using connect::percent_decode;
+
 double monotonic_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
 }
 
 // Redis strings become JSON strings (Redis has no other type), except for GET, whose value is

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "connect/kafka/consumer.h"
+#include "connect/uri.h"
 #include "ingest/formats/timestamp.h"
 #include "io/error.h"
 #include "io/stop.h"
@@ -88,7 +89,7 @@ KafkaSource::KafkaSource(const std::string& uri, const KafkaOptions& opts) : whe
   connect::kafka::ConsumerOptions co;
   co.topics = connect::kafka::split_list(parts.path);
   if (co.topics.empty()) throw UsageError(uri + ": no topic (kafka://HOST:PORT/TOPIC[,TOPIC])");
-  for (const auto& [k, v] : connect::kafka::parse_query(parts.query)) {
+  for (const auto& [k, v] : connect::parse_query(parts.query)) {
     if (k == "group") {
       co.group = v;
     } else if (k == "offset") {

@@ -83,14 +83,7 @@ class Subscriber {
     if (filters_.empty()) throw UsageError(where_ + ": no topic filter (mqtt://HOST:PORT/sensors/#)");
     if (!s.clean && s.client_id.empty())
       throw UsageError(where_ + ": clean=false keeps a session on the broker under a name: add client_id=…");
-    s.user = opts.user.empty() ? ep.user() : opts.user;
-    s.password = ep.has_password() ? ep.password() : mq::read_password(opts.password_file);
-    if (!s.password.empty() && s.user.empty()) throw UsageError(where_ + ": a password needs a user name (--user)");
-    s.cafile = opts.cafile;
-    s.cert = opts.cert;
-    s.key = opts.key;
-    if (!s.tls && (!s.cafile.empty() || !s.cert.empty() || !s.key.empty()))
-      throw UsageError(where_ + ": --cafile, --cert and --key need mqtts://");
+    mq::apply_access(s, opts.access, ep.user(), ep.has_password() ? &ep.password() : nullptr);
     s.connect_timeout = opts.connect_timeout;
     s.reconnect = true;
     // "_src" for --add-meta names the source without its query (and without a password).

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "connect/mqtt/client.h"
 #include "ingest/emitter.h"
 
 namespace sp::ingest {
@@ -16,8 +17,7 @@ namespace sp::ingest {
 struct MqttOptions {
   double connect_timeout = 10;  // seconds; the first connection, then exit 1
   uint64_t count = 0;           // stop after this many records (0: never)
-  std::string user, password_file;
-  std::string cafile, cert, key;
+  connect::mqtt::Access access;  // --user, --password-file, --cafile, --cert, --key
 };
 
 // Throws sp::UsageError for a bad URI, sp::Error when the broker cannot be reached within

@@ -2,49 +2,13 @@
 
 #include <cctype>
 
+#include "connect/uri.h"
 #include "io/error.h"
 
 namespace sp::sink {
-namespace {
 
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void parse_query(const std::string& query, std::vector<std::pair<std::string, std::string>>& out) {
-  size_t start = 0;
-  while (start < query.size()) {
-    size_t amp = query.find('&', start);
-    std::string kv = query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-    if (!kv.empty()) {
-      size_t eq = kv.find('=');
-      out.emplace_back(percent_decode(kv.substr(0, eq)),
-                       eq == std::string::npos ? "" : percent_decode(kv.substr(eq + 1)));
-    }
-    if (amp == std::string::npos) break;
-    start = amp + 1;
-  }
-}
-
-}  // namespace
-
-std::string percent_decode(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
+using connect::parse_query;
+using connect::percent_decode;
 
 Endpoint Endpoint::parse(const std::string& uri) {
   Endpoint e;
@@ -67,7 +31,7 @@ Endpoint Endpoint::parse(const std::string& uri) {
       size_t q = rest.find('?');
       e.location_ = percent_decode(rest.substr(0, q));
       e.path_ = e.location_;
-      if (q != std::string::npos) parse_query(rest.substr(q + 1), e.params_);
+      if (q != std::string::npos) e.params_ = parse_query(rest.substr(q + 1));
       e.redacted_ = uri;
       e.used_.assign(e.params_.size(), false);
       return e;
@@ -126,7 +90,7 @@ Endpoint Endpoint::parse(const std::string& uri) {
     e.port_ = std::stoi(hostport);
   }
   e.path_ = percent_decode(path);
-  parse_query(query, e.params_);
+  e.params_ = parse_query(query);
   e.used_.assign(e.params_.size(), false);
   e.redacted_ = e.scheme_ + "://" + redacted_authority + path + (query.empty() ? "" : "?" + query);
   // A password given as a query parameter is redacted as well.

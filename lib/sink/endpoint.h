@@ -43,6 +43,4 @@ class Endpoint {
   mutable std::vector<bool> used_;
 };
 
-std::string percent_decode(const std::string& s);
-
 }  // namespace sp::sink

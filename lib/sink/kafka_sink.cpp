@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include "connect/kafka/producer.h"
+#include "connect/uri.h"
 #include "sink/event_time.h"
 #include "sink/field_template.h"
 
@@ -19,7 +20,7 @@ class KafkaSink : public Sink {
   KafkaSink(const std::string& uri, const Endpoint& endpoint, const Options& opts) : where_(endpoint.redacted()) {
     auto parts = connect::kafka::split_uri(uri);
     if (parts.path.empty()) throw UsageError(where_ + ": no topic (kafka://HOST:PORT/TOPIC)");
-    topic_ = FieldTemplate(percent_decode(parts.path));
+    topic_ = FieldTemplate(connect::percent_decode(parts.path));
     if (!topic_.has_fields()) fixed_topic_ = topic_.text();
     if (endpoint.has_param("key")) key_ = field_or_template(endpoint.param("key"));
     std::string partition_by = endpoint.param("partition_by", opts.partition_by);

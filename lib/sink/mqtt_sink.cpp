@@ -41,14 +41,7 @@ class MqttSink : public Sink {
     }
     if (s_.max_inflight < 1 || s_.max_inflight > 65535)
       throw UsageError(where_ + ": max_inflight must be 1 to 65535, not '" + inflight + "'");
-    s_.user = opts.user.empty() ? e.user() : opts.user;
-    s_.password = e.has_password() ? e.password() : mq::read_password(opts.password_file);
-    if (!s_.password.empty() && s_.user.empty()) throw UsageError(where_ + ": a password needs a user name (--user)");
-    s_.cafile = opts.cafile;
-    s_.cert = opts.cert;
-    s_.key = opts.key;
-    if (!s_.tls && (!s_.cafile.empty() || !s_.cert.empty() || !s_.key.empty()))
-      throw UsageError(where_ + ": --cafile, --cert and --key need mqtts://");
+    mq::apply_access(s_, opts.mqtt, e.user(), e.has_password() ? &e.password() : nullptr);
     s_.connect_timeout = opts.connect_timeout;
     s_.ack_timeout = opts.timeout;
     // A broker that cannot be reached at the start is an error at once (exit 1), after

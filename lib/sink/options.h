@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "connect/mqtt/client.h"
+
 namespace sp::sink {
 
 struct Options {
@@ -30,8 +32,7 @@ struct Options {
   double timeout = 30;               // seconds for one network operation
   // MQTT
   double connect_timeout = 10;       // seconds; an unreachable broker at the start is an error
-  std::string user, password_file;   // the password: --password-file, else SP_MQTT_PASSWORD
-  std::string cafile, cert, key;     // mqtts://
+  connect::mqtt::Access mqtt;        // --user, --password-file, --cafile, --cert, --key
   // Kafka
   std::vector<std::pair<std::string, std::string>> kafka_properties;  // --kafka-config, then -X
   std::string partition_by;          // field whose value picks the partition

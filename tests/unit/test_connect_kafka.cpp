@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "connect/kafka/config.h"
+#include "connect/uri.h"
 #include "io/error.h"
 #include "test_support.h"
 
@@ -14,7 +15,7 @@ TEST_CASE("kafka: URIs split into brokers, topics and query") {
   CHECK(u.brokers == "a:9092,b:9093");
   CHECK(u.path == "ev,logs");
   CHECK(split_list(u.path) == std::vector<std::string>{"ev", "logs"});
-  auto q = parse_query(u.query);
+  auto q = sp::connect::parse_query(u.query);
   REQUIRE(q.size() == 2);
   CHECK(q[0] == std::pair<std::string, std::string>{"group", "g x"});
   CHECK(q[1].second == "earliest");

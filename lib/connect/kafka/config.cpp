@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "connect/uri.h"
 #include "io/error.h"
 
 namespace sp::connect::kafka {
@@ -14,43 +15,7 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string decode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 }  // namespace
-
-Properties parse_query(const std::string& query) {
-  Properties out;
-  size_t start = 0;
-  while (start < query.size()) {
-    size_t amp = query.find('&', start);
-    std::string kv = query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-    if (!kv.empty()) {
-      size_t eq = kv.find('=');
-      out.emplace_back(decode(kv.substr(0, eq)), eq == std::string::npos ? "" : decode(kv.substr(eq + 1)));
-    }
-    if (amp == std::string::npos) break;
-    start = amp + 1;
-  }
-  return out;
-}
 
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
@@ -58,7 +23,7 @@ std::vector<std::string> split_list(const std::string& text) {
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
     std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) out.push_back(decode(item));
+    if (!item.empty()) out.push_back(percent_decode(item));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }

@@ -34,8 +34,6 @@ struct KafkaUri {
   std::string query;  // raw, without '?'
 };
 KafkaUri split_uri(const std::string& uri);
-// The query's name=value pairs, percent-decoded.
-Properties parse_query(const std::string& query);
 // Splits "a,b,c" (empty items dropped).
 std::vector<std::string> split_list(const std::string& text);
 

@@ -77,6 +77,17 @@ std::string read_password(const std::string& file) {
   return env ? env : "";
 }
 
+void apply_access(Settings& s, const Access& a, const std::string& uri_user, const std::string* uri_password) {
+  s.user = a.user.empty() ? uri_user : a.user;
+  s.password = uri_password ? *uri_password : read_password(a.password_file);
+  if (!s.password.empty() && s.user.empty()) throw UsageError(s.where + ": a password needs a user name (--user)");
+  s.cafile = a.cafile;
+  s.cert = a.cert;
+  s.key = a.key;
+  if (!s.tls && (!s.cafile.empty() || !s.cert.empty() || !s.key.empty()))
+    throw UsageError(s.where + ": --cafile, --cert and --key need mqtts://");
+}
+
 std::string server_uri(const Settings& s) {
   int port = s.port ? s.port : (s.tls ? 8883 : 1883);
   std::string host = s.host.find(':') != std::string::npos ? "[" + s.host + "]" : s.host;

@@ -42,6 +42,18 @@ struct Message {
 // variable SP_MQTT_PASSWORD. Empty when neither is given. Throws sp::UsageError.
 std::string read_password(const std::string& file);
 
+// The credentials and TLS files of sp-ingest and sp-sink: --user, --password-file, --cafile,
+// --cert, --key.
+struct Access {
+  std::string user, password_file;
+  std::string cafile, cert, key;
+};
+
+// Puts `a` into `s`: the user from --user, else the URI's; the password from the URI, else
+// --password-file or SP_MQTT_PASSWORD. Throws sp::UsageError (naming s.where) for a password
+// without a user, or TLS files without mqtts://.
+void apply_access(Settings& s, const Access& a, const std::string& uri_user, const std::string* uri_password);
+
 class Client {
  public:
   explicit Client(Settings s);
