@@ -48,6 +48,7 @@ bench: build
 	tests/bench/agg $(BUILD) $(SHARED)
 	tests/bench/mqtt $(BUILD) $(SHARED)
 	tests/bench/kafka $(BUILD) $(SHARED)
+	tests/bench/ack $(BUILD) $(SHARED)
 
 install: build
 	cmake --install $(BUILD)

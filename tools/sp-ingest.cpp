@@ -157,6 +157,16 @@ int body(sp::cli::Program& prog) {
       ->default_str("16M")
       ->group(g);
 
+  g = "Acknowledgements";
+  app.add_option("--ack", o.ack,
+                 "Add \"_sp\" positions to records and listen on the Unix socket PATH for sp-sink --ack; commit "
+                 "(checkpoint, Kafka offsets) only what the sink reports durable")
+      ->type_name("PATH")
+      ->group(g);
+  duration("--ack-timeout", o.ack_timeout,
+           "At the end, wait this long for the sink to acknowledge the last records", "30s", false)
+      ->group(g);
+
   g = "Kafka and MQTT";
   app.add_option_function<uint64_t>(
          "--count", [&o](uint64_t n) { o.kafka.count = o.mqtt.count = n; },

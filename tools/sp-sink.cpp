@@ -1,4 +1,5 @@
 // sp-sink: store or deliver NDJSON records: files, SQLite, PostgreSQL, Redis, HTTP, S3, Kafka, MQTT.
+#include "ack/ack.h"
 #include "cli/program.h"
 #include "connect/kafka/config.h"
 #include "sink/endpoint.h"
@@ -71,6 +72,11 @@ int body(sp::cli::Program& prog) {
       ->group(g);
   g = "Records";
   app.add_flag("--keep-meta", opts.keep_meta, "Keep the top-level \"_sp\" key (source positions) in what is written")
+      ->group(g);
+  app.add_option("--ack", opts.ack,
+                 "Report the \"_sp\" positions of records durable at the destination to sp-ingest --ack PATH "
+                 "(a Unix socket)")
+      ->type_name("PATH")
       ->group(g);
   prog.add_reject_options();
   g = "Files and objects";
@@ -151,7 +157,9 @@ int body(sp::cli::Program& prog) {
   opts.kafka_properties = sp::connect::kafka::user_properties(kafka_config, x_args);
   auto endpoint = sp::sink::Endpoint::parse(opts.destination);
   auto sink = sp::sink::open_sink(opts.destination, endpoint, opts);
-  return sp::sink::run(prog, opts, *sink);
+  if (opts.ack.empty()) return sp::sink::run(prog, opts, *sink);
+  sp::ack::AckClient acks(opts.ack, [&prog](const std::string& m) { prog.report().warn(m); });
+  return sp::sink::run(prog, opts, *sink, [&acks](const sp::sink::DurableBatch& d) { acks.durable(d.metas); });
 }
 
 }  // namespace

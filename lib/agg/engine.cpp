@@ -269,6 +269,32 @@ void Engine::advance() {
 void Engine::emit_all_global() {
   for (Pane* p : order_)
     if (p) emit(*p);
+  emitted_all_ = true;
+}
+
+void Engine::write_result() {
+  if (!positions_.active()) {
+    out_->write_line(record_);
+    return;
+  }
+  if (!held_result_.empty()) out_->write_line(held_result_);
+  held_result_.swap(record_);
+}
+
+void Engine::end_round(bool final) {
+  bool all = emitted_all_;
+  emitted_all_ = false;
+  if (held_result_.empty()) return;
+  // Windows closed by the watermark have been emitted; a global window only by an emission
+  // of every group; everything at the end.
+  int64_t covered = final || all ? INT64_MAX : win_.kind == WindowKind::Global ? INT64_MIN : wm_;
+  held_result_.pop_back();  // '}'
+  size_t size = held_result_.size();
+  held_result_ += ",\"_sp\":";
+  if (!positions_.safe(covered, held_result_)) held_result_.resize(size);
+  held_result_ += '}';
+  out_->write_line(held_result_);
+  held_result_.clear();
 }
 
 void Engine::flush_all() {
@@ -339,7 +365,7 @@ void Engine::emit(Pane& p) {
     }
   }
   record_ += '}';
-  out_->write_line(record_);
+  write_result();
   st_.records_out.add();
 }
 
@@ -418,6 +444,16 @@ bool Engine::record_time(const io::Line& line, std::string_view source, int64_t&
 }
 
 void Engine::process(const io::Line& line, std::string_view source) {
+  std::string_view positions;
+  if (memmem(line.data, line.size, "\"_sp\"", 5) != nullptr)
+    positions = json::member_value(line.view(), "\"_sp\"", sp_members_);
+  if (!place(line, source, positions) && !positions.empty()) positions_.passed(positions);
+  end_round();
+}
+
+// Places one record in its windows; true when a window holds it (its position, if any, is
+// then held until that window is emitted).
+bool Engine::place(const io::Line& line, std::string_view source, std::string_view positions) {
   simdjson::ondemand::document doc;
   simdjson::error_code err =
       parser_.iterate(simdjson::padded_string_view(line.data, line.size, line.capacity)).get(doc);
@@ -426,13 +462,13 @@ void Engine::process(const io::Line& line, std::string_view source) {
     malformed_->add();
     prog_.reject({source, line.number, line.offset, std::string("not JSON: ") + simdjson::error_message(err),
                   line.view(), false, line.size, {}});
-    return;
+    return false;
   }
   int64_t t;
-  if (!is_object(line, source) || !record_time(line, source, t)) return;
+  if (!is_object(line, source) || !record_time(line, source, t)) return false;
   if (where_ != kNone && !ev_->test(where_)) {
     filtered_->add();
-    return;
+    return false;
   }
   key_.resize(8);
   for (const auto& g : groups_) {
@@ -443,6 +479,17 @@ void Engine::process(const io::Line& line, std::string_view source) {
   for (size_t i = 0; i < specs_.size(); ++i)
     args_[i] = (specs_[i].kind == Kind::CountStar || specs_[i].kind == Kind::RateStar) ? Value::null()
                                                                                         : ev_->eval(specs_[i].arg);
+  bool held = true;
+  if (!positions.empty()) {
+    // When all of its windows have been emitted (not known before the end for sessions and
+    // the global window); none are left for a record too late for every window.
+    int64_t close = INT64_MAX;
+    if (win_.kind == WindowKind::Tumbling || win_.kind == WindowKind::Hopping) {
+      close = win_.last_start(t) + win_.size;
+      held = close + lateness_ > wm_;
+    }
+    if (held) positions_.held(positions, close);
+  }
   if (win_.kind == WindowKind::Session) {
     std::memset(key_.data(), 0, 8);
     add_session(t, line);
@@ -459,6 +506,7 @@ void Engine::process(const io::Line& line, std::string_view source) {
     since_every_ = 0;
     emit_all_global();
   }
+  return held;
 }
 
 // ---- the run
@@ -520,9 +568,11 @@ int Engine::run() {
     if (io::stop_requested()) break;
   }
   if (io::stop_requested() && !o_.state.empty()) {
+    end_round();
     save_state();  // open windows continue in the next run
   } else {
     flush_all();
+    end_round(true);
     if (!o_.state.empty()) StateWriter::remove(o_.state);
   }
   out_->close();

@@ -16,10 +16,12 @@
 #include <xxhash.h>
 
 #include "agg/aggregates.h"
+#include "agg/positions.h"
 #include "agg/engine.h"
 #include "agg/window.h"
 #include "cli/program.h"
 #include "expr/evaluator.h"
+#include "json/splice.h"
 
 namespace sp::agg::detail {
 
@@ -112,6 +114,9 @@ class Engine {
 
  private:
   void process(const io::Line& line, std::string_view source);
+  bool place(const io::Line& line, std::string_view source, std::string_view positions);
+  void write_result();
+  void end_round(bool final = false);
   bool is_object(const io::Line& line, std::string_view source);
   bool record_time(const io::Line& line, std::string_view source, int64_t& t);
   std::optional<int64_t> parse_time_text(std::string_view text);
@@ -181,6 +186,13 @@ class Engine {
   int64_t last_arrival_ = 0;  // wall time of the last record
   int64_t next_every_ = 0, next_checkpoint_ = 0;
   uint64_t since_every_ = 0;
+
+  // End-to-end positions (--ack upstream): the last result of a round waits in held_result_
+  // to carry the positions that the round's results cover.
+  Positions positions_;
+  std::string held_result_;
+  bool emitted_all_ = false;
+  std::vector<json::MemberSpan> sp_members_;
 
   // Scratch.
   std::string key_, scratch_, record_;

@@ -45,6 +45,7 @@ void Engine::on_timer(int64_t now) {
     save_state();
     next_checkpoint_ = now + checkpoint_;
   }
+  end_round();
 }
 
 void Engine::wait_for_input() {

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <cstring>
+
 #include "expr/evaluator.h"
 #include "expr/functions.h"
 #include "io/error.h"
@@ -81,6 +83,7 @@ int run(cli::Program& prog, const Options& o) {
   simdjson::ondemand::parser parser;
   auto out = prog.open_output();
   std::string record, spliced;
+  std::vector<json::MemberSpan> members;
   std::vector<std::string> inputs = opts.inputs.empty() ? std::vector<std::string>{"-"} : opts.inputs;
   uint64_t bytes_before = 0;
   bool done = false;
@@ -157,6 +160,15 @@ int run(cli::Program& prog, const Options& o) {
           expr::append_json(record, ev.eval(items[i].root));
         }
         record += '}';
+        // End-to-end positions ("_sp") go on with the projected record.
+        if (memmem(line.data, line.size, "\"_sp\"", 5) != nullptr) {
+          std::string_view positions = json::member_value(line.view(), "\"_sp\"", members);
+          if (!positions.empty()) {
+            record.pop_back();
+            if (record.size() > 1) record += ',';
+            (record += "\"_sp\":").append(positions) += '}';
+          }
+        }
         text = record;
       }
       if (!splicer.empty()) {

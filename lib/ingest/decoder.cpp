@@ -61,8 +61,9 @@ Pipeline::Pipeline(Format& format, Emitter& emitter, DecoderOptions opts)
   headers_ = &st.counter("header_rows", "CSV/TSV header rows read.");
 }
 
-StreamDecoder::StreamDecoder(Pipeline& p, std::string source, const FileIdentity* identity)
-    : p_(p), source_(std::move(source)), identity_(identity), state_(p.format().new_state()),
+StreamDecoder::StreamDecoder(Pipeline& p, std::string source, const FileIdentity* identity,
+                             const std::string* ack_partition)
+    : p_(p), source_(std::move(source)), identity_(identity), ack_partition_(ack_partition), state_(p.format().new_state()),
       csv_delim_(p.format().quoted_field_delimiter()) {
   if (p_.opts_.multiline_start) csv_delim_ = 0;
 }
@@ -70,7 +71,11 @@ StreamDecoder::StreamDecoder(Pipeline& p, std::string source, const FileIdentity
 void StreamDecoder::emit(const char* data, size_t size, size_t capacity, uint64_t offset, uint64_t end,
                          uint64_t number) {
   Emitter& e = p_.emitter_;
-  RecordOrigin origin{source_, false, identity_, offset, end, number, {}};
+  RecordOrigin origin{source_, false, identity_, offset, end, number, {}, {}, 0};
+  if (ack_partition_) {
+    origin.ack_partition = *ack_partition_;
+    origin.ack_offset = end;
+  }
   std::string_view text(data, size);
   Format& f = p_.format_;
   if (!f.checks_utf8() && !p_.opts_.replace_invalid_utf8 && !json::is_valid_utf8(text)) {
@@ -175,7 +180,7 @@ void StreamDecoder::too_long(std::string_view prefix, uint64_t offset, uint64_t 
   Emitter& e = p_.emitter_;
   e.stats().records_in.add();
   p_.too_long_->add();
-  RecordOrigin origin{source_, false, identity_, offset, end, number, {}};
+  RecordOrigin origin{source_, false, identity_, offset, end, number, {}, {}, 0};
   e.reject(origin,
            "line is " + std::to_string(total) + " bytes, longer than --max-line-bytes (" +
                std::to_string(p_.opts_.max_record_bytes) + ")",

@@ -45,7 +45,9 @@ class Pipeline {
 
 class StreamDecoder {
  public:
-  StreamDecoder(Pipeline& p, std::string source, const FileIdentity* identity);
+  // `ack_partition`: the input's partition name for --ack positions (kept up to date by its owner).
+  StreamDecoder(Pipeline& p, std::string source, const FileIdentity* identity,
+                const std::string* ack_partition = nullptr);
   void set_source(std::string source) { source_ = std::move(source); }
   const std::string& source() const { return source_; }
 
@@ -76,6 +78,7 @@ class StreamDecoder {
   Pipeline& p_;
   std::string source_;
   const FileIdentity* identity_;
+  const std::string* ack_partition_;
   std::unique_ptr<FormatState> state_;
   char csv_delim_;
   bool holding_ = false;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "ack/ack.h"
 #include "ingest/formats/timestamp.h"
 #include "json/writer.h"
 
@@ -25,20 +26,47 @@ void Emitter::refresh_clock() {
 
 void Emitter::write(std::string_view json, const RecordOrigin& o) {
   prog_.stats().records_out.add();
-  if (!opts_.add_meta) {
+  bool position = opts_.positions && !o.ack_partition.empty();
+  if (position) {
+    if (!last_emitted_ || o.ack_partition != last_partition_) {
+      auto it = emitted_.find(o.ack_partition);
+      if (it == emitted_.end()) it = emitted_.emplace(std::string(o.ack_partition), 0).first;
+      last_partition_.assign(o.ack_partition);
+      last_emitted_ = &it->second;
+    }
+    *last_emitted_ = o.ack_offset;
+  }
+  if (!opts_.add_meta && !position) {
     out_.write_line(json);
     return;
   }
-  // Splice the metadata member in before the object's closing brace.
+  // Splice the members in before the object's closing brace.
   size_t close = json.find_last_not_of(" \t\r\n");
   size_t open = json.find_first_not_of(" \t\r\n");
   if (close == std::string_view::npos || json[close] != '}' || json[open] != '{') {
-    out_.write_line(json);  // not an object: nowhere to put the metadata
+    // Not an object: nowhere to put them (a later record's position covers this one).
+    out_.write_line(json);
     return;
   }
   size_t before = json.find_last_not_of(" \t\r\n", close - 1);
   line_.assign(json.data(), close);
-  if (json[before] != '{') line_ += ',';
+  bool empty = json[before] == '{';
+  if (opts_.add_meta) {
+    if (!empty) line_ += ',';
+    empty = false;
+    append_meta(o);
+  }
+  if (position) {
+    if (!empty) line_ += ',';
+    line_ += "\"_sp\":\"";
+    ack::append_position(line_, o.ack_partition, o.ack_offset);
+    line_ += '"';
+  }
+  line_ += '}';
+  out_.write_line(line_);
+}
+
+void Emitter::append_meta(const RecordOrigin& o) {
   json::append_string(line_, opts_.meta_field);
   line_ += ":{";
   if (!o.meta_members.empty()) {
@@ -59,8 +87,7 @@ void Emitter::write(std::string_view json, const RecordOrigin& o) {
   line_ += host_json_;
   line_ += ",\"ingest_ts\":\"";
   line_ += ingest_ts_;
-  line_ += "\"}}";
-  out_.write_line(line_);
+  line_ += "\"}";
 }
 
 void Emitter::reject(const RecordOrigin& o, std::string_view error, std::string_view raw, bool truncated,
@@ -70,5 +97,7 @@ void Emitter::reject(const RecordOrigin& o, std::string_view error, std::string_
 }
 
 void Emitter::flush() { out_.flush(); }
+
+void Emitter::close() { out_.close(); }
 
 }  // namespace sp::ingest

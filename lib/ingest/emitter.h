@@ -4,6 +4,7 @@
 // member and sends rejected records to the program's dead-letter output.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -25,12 +26,17 @@ struct RecordOrigin {
   // Other sources (Kafka, MQTT): the members of the metadata object, ready-made JSON ("topic":…),
   // written instead of the file/url members.
   std::string_view meta_members;
+  // --ack: the input's partition name and where it resumes once this record is safe (see
+  // ack/ack.h). Empty for inputs that cannot resume (stdin, HTTP, MQTT).
+  std::string_view ack_partition;
+  uint64_t ack_offset = 0;
 };
 
 struct EmitterOptions {
   bool add_meta = false;
   std::string meta_field = "_src";
   std::string host;  // for the metadata; defaults to the host name
+  bool positions = false;  // --ack: "_sp" positions in every record
 };
 
 class Emitter {
@@ -48,10 +54,17 @@ class Emitter {
   // Hands the written records to the kernel. Requires the mutex.
   void flush();
   bool add_meta() const { return opts_.add_meta; }
+  bool positions() const { return opts_.positions; }
+  // --ack: the position of the last record written, per partition. Requires the mutex.
+  const std::map<std::string, uint64_t, std::less<>>& emitted() const { return emitted_; }
+  // Ends the output (downstream stages see its end). Requires the mutex.
+  void close();
   cli::Stats& stats() { return prog_.stats(); }
   cli::Program& program() { return prog_; }
 
  private:
+  void append_meta(const RecordOrigin& o);
+
   cli::Program& prog_;
   io::Output& out_;
   EmitterOptions opts_;
@@ -59,6 +72,9 @@ class Emitter {
   std::string line_;
   std::string ingest_ts_;
   std::string host_json_;
+  std::map<std::string, uint64_t, std::less<>> emitted_;
+  std::string last_partition_;
+  uint64_t* last_emitted_ = nullptr;
 };
 
 }  // namespace sp::ingest

@@ -113,7 +113,7 @@ class Poller {
         std::lock_guard<std::mutex> lock(e_.mutex());
         e_.refresh_clock();
         e_.stats().bytes_in.add(res.body.size());
-        RecordOrigin origin{url, true, nullptr, 0, 0, 0, {}};
+        RecordOrigin origin{url, true, nullptr, 0, 0, 0, {}, {}, 0};
         simdjson::dom::array arr;
         if (!items.get_array().get(arr)) {
           for (simdjson::dom::element el : arr) emit(el, origin);
@@ -226,7 +226,7 @@ void listen_http(const std::string& uri, const HttpOptions& opts, Emitter& emitt
       std::lock_guard<std::mutex> lock(emitter.mutex());
       emitter.refresh_clock();
       emitter.stats().bytes_in.add(body.size());
-      RecordOrigin origin{source, true, nullptr, 0, 0, 0, {}};
+      RecordOrigin origin{source, true, nullptr, 0, 0, 0, {}, {}, 0};
       for (const auto& r : records) {
         emitter.stats().records_in.add();
         emitter.write(r, origin);

@@ -1,13 +1,18 @@
 #include "ingest/ingest.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <exception>
 #include <memory>
 #include <mutex>
 #include <thread>
 
+#include "ack/ack.h"
 #include "ingest/checkpoint.h"
 #include "ingest/decoder.h"
 #include "ingest/emitter.h"
@@ -60,6 +65,22 @@ int run(cli::Program& prog, Options& opts) {
   if (!opts.checkpoint.empty() && !files)
     prog.report().warn("--checkpoint: stdin has no positions to keep; the checkpoint is not used");
 
+  std::unique_ptr<ack::AckServer> ack;
+  if (!opts.ack.empty()) {
+    // Positions exist for files (byte offsets) and Kafka (offsets), one kind per process.
+    bool stdin_source = std::count(inputs.begin(), inputs.end(), "-") > 0;
+    if (stdin_source || !polls.empty() || !listens.empty() || !mqtts.empty())
+      throw UsageError("--ack needs sources that can be read again: files or kafka:// (not stdin, HTTP or MQTT)");
+    if (files && !kafkas.empty()) throw UsageError("--ack: read files and kafka:// in separate sp-ingest processes");
+    if (files && opts.checkpoint.empty())
+      throw UsageError("--ack with files needs --checkpoint FILE (where acknowledged positions are kept)");
+    if (!kafkas.empty() && opts.kafka.count)
+      throw UsageError("--ack cannot be used with --count (the last records could never be acknowledged)");
+    ack = std::make_unique<ack::AckServer>(opts.ack);
+    opts.tail.ack = ack.get();
+    opts.kafka.ack = ack.get();
+  }
+
   opts.format.valid_utf8 = !opts.replace_invalid_utf8;
   auto format = Format::create(opts.format);
   std::unique_ptr<Regex> multiline;
@@ -68,7 +89,44 @@ int run(cli::Program& prog, Options& opts) {
   auto out = prog.open_output();
   EmitterOptions eo;
   eo.add_meta = opts.add_meta;
+  eo.positions = ack != nullptr;
   Emitter emitter(prog, *out, eo);
+  // --ack: after the last record, the output ends (so that the pipeline drains) and the sink's
+  // last acknowledgements are awaited before the final commit.
+  bool drained = false;
+  auto drain = [&] {
+    if (!ack || drained) return;
+    drained = true;
+    std::map<std::string, uint64_t> needed;
+    {
+      std::lock_guard<std::mutex> lock(emitter.mutex());
+      needed.insert(emitter.emitted().begin(), emitter.emitted().end());
+      try {
+        emitter.close();
+      } catch (const BrokenPipe&) {
+        // The next stage is gone: what reached the sink may still be acknowledged.
+      }
+    }
+    // The pipe's end is what tells the next stage to finish: stdout is pointed at /dev/null.
+    if (prog.options().output == "-") {
+      int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+      if (null_fd >= 0) {
+        ::dup2(null_fd, STDOUT_FILENO);
+        ::close(null_fd);
+      }
+    }
+    if (needed.empty() || ack->wait_for(needed, opts.ack_timeout)) return;
+    uint64_t missing = 0;
+    auto got = ack->snapshot();
+    for (const auto& [p, off] : needed) missing += got.count(p) == 0 || got[p] < off;
+    prog.report().warn(std::string("--ack: ") +
+                       (ack->ever_connected() ? "the last records of " + std::to_string(missing) + " input" +
+                                                    (missing == 1 ? "" : "s") +
+                                                    " were not acknowledged (dropped by a stage, or not stored)"
+                                              : "no sink connected to acknowledge the last records") +
+                       "; they are read again at the next start");
+  };
+  opts.tail.before_final_commit = drain;
   DecoderOptions dopts;
   dopts.multiline_start = multiline.get();
   dopts.max_record_bytes = prog.options().max_line_bytes;
@@ -91,7 +149,8 @@ int run(cli::Program& prog, Options& opts) {
   // error and an unreachable broker fails within --connect-timeout.
   opts.kafka.meta = opts.add_meta;
   std::vector<std::unique_ptr<KafkaSource>> kafka_sources;
-  for (const auto& uri : kafkas) kafka_sources.push_back(std::make_unique<KafkaSource>(uri, opts.kafka));
+  for (const auto& uri : kafkas)
+    kafka_sources.push_back(std::make_unique<KafkaSource>(uri, opts.kafka, kafka_sources.size()));
   // HTTP and MQTT sources run in threads of their own; the tailer in this one. They share the output.
   std::mutex error_mu;
   std::exception_ptr error;
@@ -115,6 +174,11 @@ int run(cli::Program& prog, Options& opts) {
   if (!listens.empty() || !mqtts.empty())
     while (!io::stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   for (auto& t : threads) t.join();
+  if (ack && !kafka_sources.empty()) {
+    // Also after an error (the next stage gone): commit what was acknowledged.
+    drain();
+    for (auto& k : kafka_sources) k->finish();
+  }
   if (error) std::rethrow_exception(error);
 
   out->close();

@@ -23,6 +23,8 @@ struct Options {
   HttpOptions http;
   MqttOptions mqtt;
   KafkaOptions kafka;
+  std::string ack;           // --ack PATH: the Unix socket sp-sink --ack reports to
+  double ack_timeout = 30;   // seconds to wait for the last acknowledgements
 };
 
 // Runs the stage over the program's inputs (the sources); returns the exit status.

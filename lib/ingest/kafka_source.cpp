@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <charconv>
 #include <vector>
 
 #include "connect/kafka/consumer.h"
@@ -84,7 +85,8 @@ void append_meta(const Message& m, std::string& out) {
 
 }  // namespace
 
-KafkaSource::KafkaSource(const std::string& uri, const KafkaOptions& opts) : where_(uri), opts_(opts) {
+KafkaSource::KafkaSource(const std::string& uri, const KafkaOptions& opts, size_t index)
+    : where_(uri), opts_(opts), ack_prefix_("k" + std::to_string(index) + "/") {
   auto parts = connect::kafka::split_uri(uri);
   connect::kafka::ConsumerOptions co;
   co.topics = connect::kafka::split_list(parts.path);
@@ -105,6 +107,26 @@ KafkaSource::KafkaSource(const std::string& uri, const KafkaOptions& opts) : whe
   co.connect_timeout = opts.connect_timeout;
   connect::kafka::ClientSettings settings{parts.brokers, opts.properties, uri};
   consumer_ = std::make_unique<connect::kafka::Consumer>(settings, co);
+  if (opts_.ack) consumer_->set_manual_commits();
+}
+
+// Hands the positions acknowledged for this source ("k0/TOPIC/PARTITION") to the consumer.
+void KafkaSource::take_acks() {
+  for (const auto& [name, next] : opts_.ack->snapshot()) {
+    if (name.compare(0, ack_prefix_.size(), ack_prefix_) != 0) continue;
+    size_t slash = name.rfind('/');
+    if (slash <= ack_prefix_.size()) continue;
+    int32_t partition = 0;
+    auto r = std::from_chars(name.data() + slash + 1, name.data() + name.size(), partition);
+    if (r.ec != std::errc()) continue;
+    consumer_->acknowledge(std::string_view(name).substr(ack_prefix_.size(), slash - ack_prefix_.size()), partition,
+                           static_cast<int64_t>(next));
+  }
+}
+
+void KafkaSource::finish() {
+  if (opts_.ack) take_acks();
+  consumer_->close();
 }
 
 KafkaSource::~KafkaSource() = default;
@@ -113,7 +135,7 @@ void KafkaSource::run(Emitter& emitter) {
   constexpr size_t kBatch = 10000;
   std::vector<Message> batch;
   json::WellFormedChecker checker;
-  std::string padded, record, meta;
+  std::string padded, record, meta, partition;
   RecordOrigin origin;
   origin.source = where_;
   origin.is_url = true;
@@ -128,6 +150,7 @@ void KafkaSource::run(Emitter& emitter) {
     }
     consumer_->poll(batch, max, 100);
     if (batch.empty()) {
+      if (opts_.ack) take_acks();
       consumer_->commit(true);  // retries a commit the group refused during a rebalance
       continue;
     }
@@ -144,16 +167,25 @@ void KafkaSource::run(Emitter& emitter) {
           append_meta(m, meta);
           origin.meta_members = meta;
         }
+        if (opts_.ack) {
+          partition.assign(ack_prefix_);
+          partition.append(m.topic);
+          partition += '/';
+          json::append_int(partition, m.partition);
+          origin.ack_partition = partition;
+          origin.ack_offset = static_cast<uint64_t>(m.offset + 1);
+        }
         emitter.write(record, origin);
       }
       emitter.flush();
     }
     written += batch.size();
+    if (opts_.ack) take_acks();
     // Synchronous: one round trip per batch (up to 10,000 records), and the group's offsets
     // are never behind what was written when a rebalance moves a partition.
     consumer_->commit(true);
   }
-  consumer_->close();
+  if (!opts_.ack) consumer_->close();
 }
 
 }  // namespace sp::ingest

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "ack/ack.h"
 #include "connect/kafka/config.h"
 #include "ingest/emitter.h"
 
@@ -30,21 +31,29 @@ struct KafkaOptions {
   bool exit_at_end = false;               // stop once every assigned partition is at its end
   uint64_t count = 0;                     // stop after this many records (0: no limit)
   bool meta = false;                      // "_src":{"topic","partition","offset","key","timestamp","headers"}
+  ack::AckServer* ack = nullptr;          // --ack: commit only acknowledged offsets
 };
 
 class KafkaSource {
  public:
   // Connects and subscribes. Throws sp::UsageError (bad URI or property) or sp::Error (no
   // broker within the connect timeout).
-  KafkaSource(const std::string& uri, const KafkaOptions& opts);
+  // `index` numbers the kafka:// sources of the process (their --ack partition names).
+  KafkaSource(const std::string& uri, const KafkaOptions& opts, size_t index = 0);
   ~KafkaSource();
   // Writes records until a stop is requested, the end is reached (exit_at_end) or the count
-  // is; commits the offsets of what it wrote and leaves the group.
+  // is; commits the offsets of what it wrote and leaves the group. With --ack it commits what
+  // was acknowledged, and leaves the group only in finish().
   void run(Emitter& emitter);
+  // --ack: commits the offsets acknowledged by now and leaves the group.
+  void finish();
 
  private:
+  void take_acks();
+
   std::string where_;
   KafkaOptions opts_;
+  std::string ack_prefix_;  // "k0/"
   std::unique_ptr<connect::kafka::Consumer> consumer_;
 };
 

@@ -181,7 +181,7 @@ class Subscriber {
       json::append_int(meta_, m.qos);
       meta_ += m.retained ? ",\"retain\":true" : ",\"retain\":false";
     }
-    RecordOrigin origin{source_, true, nullptr, 0, 0, 0, {}};
+    RecordOrigin origin{source_, true, nullptr, 0, 0, 0, {}, {}, 0};
     origin.meta_members = meta_;
     const std::string& p = m.payload;
     padded_.assign(p);

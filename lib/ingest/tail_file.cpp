@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -25,7 +26,9 @@ void ReadBuffer::reserve(size_t n) {
   std::vector<char>(cap_ + simdjson::SIMDJSON_PADDING).swap(buf_);
 }
 
-TailFile::TailFile(int fd, std::string path, FileKind kind) : fd_(fd), path_(std::move(path)), kind_(kind) {}
+TailFile::TailFile(int fd, std::string path, FileKind kind) : fd_(fd), path_(std::move(path)), kind_(kind) {
+  new_ack_partition();
+}
 
 TailFile::~TailFile() {
   source_.reset();
@@ -76,7 +79,14 @@ void TailFile::reopen_compressed() {
   read_pos_ = 0;
 }
 
+void TailFile::new_ack_partition() {
+  static std::atomic<uint64_t> serial{0};
+  ack_partition_ = "f" + std::to_string(++serial);
+}
+
 void TailFile::start_at(uint64_t offset, uint64_t line, bool line_known) {
+  new_ack_partition();
+  ack_base_ = offset;
   offset_ = read_pos_ = offset;
   line_ = line;
   line_known_ = line_known;

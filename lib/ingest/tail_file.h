@@ -79,6 +79,10 @@ class TailFile {
   Fingerprint tail_fingerprint() const;
   // Compressed files: decompress again from the start and skip to offset() (the file grew).
   void reopen_compressed();
+  // --ack: the name of this content as an acknowledged partition ("f7"), new at every
+  // start_at() (a truncated file is new content), and the offset it started at.
+  const std::string& ack_partition() const { return ack_partition_; }
+  uint64_t ack_base() const { return ack_base_; }
 
   std::unique_ptr<StreamDecoder> decoder;
 
@@ -110,6 +114,9 @@ class TailFile {
   uint64_t long_offset_ = 0, long_total_ = 0;
   std::string long_prefix_;
   std::string tail_;  // the bytes just before offset_
+  std::string ack_partition_;
+  uint64_t ack_base_ = 0;
+  void new_ack_partition();
 };
 
 }  // namespace sp::ingest

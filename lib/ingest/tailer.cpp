@@ -19,6 +19,9 @@ namespace sp::ingest {
 namespace {
 
 constexpr size_t kReadBudget = 4u << 20;  // per file per round, so that one big file does not starve others
+// With --ack, rounds are shorter: the checkpoint of acknowledged positions is written between
+// rounds, and a round can wait long on a full pipe.
+constexpr size_t kAckReadBudget = 256u << 10;
 constexpr double kGhostLifetime = 60.0;   // how long a truncated file's old position waits for its copy
 
 std::string dir_of(const std::string& path) {
@@ -126,7 +129,7 @@ std::unique_ptr<TailFile> Tailer::open_file(const std::string& path) {
     if (error.find(errno_text(ENOENT)) == std::string::npos) failed(error, nullptr);
     return nullptr;
   }
-  f->decoder = std::make_unique<StreamDecoder>(pipeline_, path, &f->identity());
+  f->decoder = std::make_unique<StreamDecoder>(pipeline_, path, &f->identity(), &f->ack_partition());
   return f;
 }
 
@@ -263,7 +266,7 @@ std::vector<std::unique_ptr<TailFile>> Tailer::find_in_directory(const Ghost& g)
     if (tracked(key.first, key.second) || opts_.exclude.count(key)) return nullptr;
     std::string error;
     auto f = TailFile::open(path, error);
-    if (f) f->decoder = std::make_unique<StreamDecoder>(pipeline_, path, &f->identity());
+    if (f) f->decoder = std::make_unique<StreamDecoder>(pipeline_, path, &f->identity(), &f->ack_partition());
     return f;
   };
   auto adopt = [&](std::unique_ptr<TailFile> f, uint64_t offset, uint64_t line, const char* how) {
@@ -315,7 +318,7 @@ void Tailer::startup() {
   auto now = Clock::now();
   for (auto& e : entries_)
     ghosts_.push_back({e.path, e.id, e.tail, e.offset, e.line,
-                       now + std::chrono::seconds(static_cast<int>(kGhostLifetime)), true});
+                       now + std::chrono::seconds(static_cast<int>(kGhostLifetime)), true, {}, 0});
   entries_.clear();
   for (auto& f : fresh) {
     if (!resume_from_ghost(*f)) {
@@ -420,8 +423,8 @@ bool Tailer::check_file(TailFile& f) {
 }
 
 void Tailer::truncated(TailFile& f) {
-  Ghost g{f.path(), f.identity(), fingerprint_of({}), f.offset(), f.line_known() ? f.lines() : 0,
-          Clock::now() + std::chrono::seconds(static_cast<int>(kGhostLifetime))};
+  Ghost g = ghost_of(f, f.offset(), f.line_known() ? f.lines() : 0);
+  g.tail = fingerprint_of({});
   {
     std::lock_guard<std::mutex> lock(pipeline_.emitter().mutex());
     f.decoder->flush();  // the held lines were read before the truncation
@@ -493,7 +496,7 @@ bool Tailer::read_round() {
       std::lock_guard<std::mutex> lock(pipeline_.emitter().mutex());
       pipeline_.emitter().refresh_clock();
       try {
-        n = f.read(buf_, kReadBudget, opts_.max_line_bytes);
+        n = f.read(buf_, opts_.ack ? kAckReadBudget : kReadBudget, opts_.max_line_bytes);
       } catch (const Error& e) {
         if (f.kind() == FileKind::kCompressed && opts_.follow) {
           // Possibly still being written: try again when it grows.
@@ -540,12 +543,10 @@ void Tailer::timeouts(bool final) {
     if (due(f)) {
       prog_.report().info(f.path() + ": finished (rotated away, no longer written)");
       finish_file(f);
-      if (any_glob && linked(f)) {
-        // Still on disk: should a glob name it again (a scan that raced with a rotation, a
-        // restart), it continues at its end rather than being read again from its start.
-        ghosts_.push_back({f.path(), f.identity(), f.tail_fingerprint(), f.position(), f.position_line(),
-                           Clock::now() + std::chrono::seconds(static_cast<int>(kGhostLifetime))});
-      }
+      // Still on disk: should a glob name it again (a scan that raced with a rotation, a
+      // restart), it continues at its end rather than being read again from its start. With
+      // --ack its position is kept until acknowledged, for a restart to find it.
+      if ((any_glob && linked(f)) || opts_.ack) ghosts_.push_back(ghost_of(f, f.position(), f.position_line()));
       files_.erase(files_.begin() + static_cast<long>(i));
       continue;
     }
@@ -588,12 +589,37 @@ std::vector<CheckpointEntry> Tailer::snapshot() const {
     e.offset = f->position();
     e.line = f->position_line();
     e.tail = f->tail_fingerprint();
+    if (opts_.ack) acknowledged(f->ack_partition(), f->ack_base(), f->fd(), f->kind() == FileKind::kPlain, e);
     out.push_back(std::move(e));
   }
   // Positions still waiting for their copy, so that a copy found after a restart resumes too.
-  for (const auto& g : ghosts_)
-    if (!g.from_checkpoint) out.push_back({g.path, g.id, g.tail, g.offset, g.line});
+  for (const auto& g : ghosts_) {
+    if (g.from_checkpoint) continue;
+    out.push_back({g.path, g.id, g.tail, g.offset, g.line});
+    if (opts_.ack && !g.ack_partition.empty()) acknowledged(g.ack_partition, g.ack_base, -1, false, out.back());
+  }
   return out;
+}
+
+Tailer::Ghost Tailer::ghost_of(TailFile& f, uint64_t offset, uint64_t line) const {
+  return {f.path(),          f.identity(),      f.tail_fingerprint(),
+          offset,            line,              Clock::now() + std::chrono::seconds(static_cast<int>(kGhostLifetime)),
+          false,             f.ack_partition(), f.ack_base()};
+}
+
+// --ack: the checkpoint holds what the sink acknowledged, not what was written: the position
+// acknowledged for the content (at least where reading it started), with the fingerprint of
+// the bytes before it read again from the file (`fd` < 0: gone; an empty one matches any).
+void Tailer::acknowledged(const std::string& partition, uint64_t base, int fd, bool plain, CheckpointEntry& e) const {
+  uint64_t off = base, acked;
+  if (opts_.ack->acked(partition, acked)) off = std::max(off, acked);
+  off = std::min(off, e.offset);
+  if (off == e.offset) return;
+  e.offset = off;
+  e.line = 0;  // unknown
+  e.tail = {};
+  size_t n = static_cast<size_t>(std::min<uint64_t>(off, kFingerprintBytes));
+  if (fd >= 0 && plain && n > 0 && !fingerprint_at(fd, off - n, n, e.tail)) e.tail = {};
 }
 
 void Tailer::commit(bool final) {
@@ -601,9 +627,14 @@ void Tailer::commit(bool final) {
   if (!checkpoint_.enabled()) return;
   std::vector<CheckpointEntry> entries;
   {
-    // Positions are committed only for records handed to the kernel.
+    // Positions are committed only for records handed to the kernel (with --ack: only those
+    // acknowledged, so a broken pipe does not stop the commit).
     std::lock_guard<std::mutex> lock(pipeline_.emitter().mutex());
-    pipeline_.emitter().flush();
+    try {
+      pipeline_.emitter().flush();
+    } catch (const BrokenPipe&) {
+      if (!opts_.ack) throw;
+    }
     entries = snapshot();
   }
   try {
@@ -615,6 +646,19 @@ void Tailer::commit(bool final) {
 }
 
 void Tailer::run() {
+  try {
+    read_all();
+  } catch (const BrokenPipe&) {
+    // The next stage is gone. With --ack, what the sink acknowledged (it may still report the
+    // records it holds) is committed before leaving.
+    if (!opts_.ack) throw;
+    if (opts_.before_final_commit) opts_.before_final_commit();
+    commit(true);
+    throw;
+  }
+}
+
+void Tailer::read_all() {
   startup();
   last_commit_ = Clock::now();
   auto last_scan = Clock::now();
@@ -656,6 +700,7 @@ void Tailer::run() {
     if (!keep || (opts_.flush_partial_after > 0 && idle >= opts_.flush_partial_after)) f->flush_partial();
     if (!keep || (!f->has_partial() && idle >= opts_.multiline_timeout)) f->decoder->flush();
   }
+  if (opts_.before_final_commit) opts_.before_final_commit();
   commit(true);
 }
 

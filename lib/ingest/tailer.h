@@ -17,11 +17,13 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "ack/ack.h"
 #include "cli/program.h"
 #include "ingest/checkpoint.h"
 #include "ingest/decoder.h"
@@ -44,6 +46,11 @@ struct TailerOptions {
   // Files never read (device, inode): our own output, dead letters and checkpoint, so that a
   // glob or a search for a rotated copy cannot pick them up.
   std::set<std::pair<uint64_t, uint64_t>> exclude;
+  // --ack: the checkpoint keeps only positions the sink acknowledged.
+  ack::AckServer* ack = nullptr;
+  // Called after the last record is written, before the final checkpoint (--ack: end the
+  // output and wait for the sink's last acknowledgements).
+  std::function<void()> before_final_commit;
 };
 
 class Tailer {
@@ -65,6 +72,8 @@ class Tailer {
     uint64_t offset = 0, line = 0;
     Clock::time_point expires;
     bool from_checkpoint = false;  // not saved again: a restart does not keep it alive forever
+    std::string ack_partition;     // --ack: the content it was, whose acknowledged position is saved
+    uint64_t ack_base = 0;
   };
   struct Pattern {
     std::string text;
@@ -72,6 +81,7 @@ class Tailer {
     bool reported = false;
   };
 
+  void read_all();
   void startup();
   void scan(bool startup, std::vector<std::unique_ptr<TailFile>>* fresh);
   std::vector<std::string> expand(Pattern& p);
@@ -91,6 +101,8 @@ class Tailer {
   bool all_done() const;
   double wait_timeout() const;
   std::vector<CheckpointEntry> snapshot() const;
+  void acknowledged(const std::string& partition, uint64_t base, int fd, bool plain, CheckpointEntry& e) const;
+  Ghost ghost_of(TailFile& f, uint64_t offset, uint64_t line) const;
   void commit(bool final);
   void failed(const std::string& what, TailFile* f);
 

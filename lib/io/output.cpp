@@ -94,6 +94,12 @@ void Output::flush() {
   buf_.clear();
 }
 
+void Output::sync() {
+  flush();
+  if (closed_) return;
+  if (fsync(fd_) != 0 && errno != EINVAL && errno != EROFS) throw Error(name_ + ": fsync: " + errno_text(errno));
+}
+
 void Output::close() {
   if (closed_) return;
   // Whatever fails below, the descriptor is released once: a second close() (the destructor's)

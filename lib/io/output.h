@@ -43,6 +43,8 @@ class Output {
   }
   // Hands everything written so far to the kernel (and, compressed, ends a zstd block).
   void flush();
+  // Flushes and fsyncs (what was written survives a crash of the machine).
+  void sync();
   // Flushes, ends the zstd frame, fsyncs when asked, and closes. Safe to call twice.
   void close();
   uint64_t bytes_written() const { return bytes_; }

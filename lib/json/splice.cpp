@@ -309,4 +309,38 @@ void Splicer::apply_array(std::string_view arr, const std::vector<const Edit*>& 
   out.append(arr.data() + tail_start, arr.size() - tail_start);
 }
 
+bool strip_member(std::string_view record, std::string_view key_raw, std::vector<MemberSpan>& members,
+                  std::string& out, std::string_view& value) {
+  if (!scan_object(record, members)) return false;
+  for (size_t k = 0; k < members.size(); ++k) {
+    if (members[k].key_raw != key_raw) continue;
+    value = members[k].value;
+    const char* base = record.data();
+    size_t cut_begin, cut_end;
+    if (members.size() == 1) {
+      out = "{}";
+      return true;
+    }
+    if (k + 1 < members.size()) {
+      cut_begin = static_cast<size_t>(members[k].key_raw.data() - base);
+      cut_end = static_cast<size_t>(members[k + 1].key_raw.data() - base);
+    } else {
+      const auto& prev = members[k - 1].value;
+      cut_begin = static_cast<size_t>(prev.data() + prev.size() - base);
+      cut_end = static_cast<size_t>(members[k].value.data() + members[k].value.size() - base);
+    }
+    out.assign(record.substr(0, cut_begin));
+    out.append(record.substr(cut_end));
+    return true;
+  }
+  return false;
+}
+
+std::string_view member_value(std::string_view obj, std::string_view key_raw, std::vector<MemberSpan>& members) {
+  if (!scan_object(obj, members)) return {};
+  for (const auto& m : members)
+    if (m.key_raw == key_raw) return m.value;
+  return {};
+}
+
 }  // namespace sp::json

@@ -47,6 +47,13 @@ struct MemberSpan {
 };
 // Scans the top level of `obj` (which must start with '{'); false if it is not an object.
 bool scan_object(std::string_view obj, std::vector<MemberSpan>& members);
+// Copies `obj` without its top-level member `key_raw` (with quotes: "\"_sp\"") into `out`,
+// keeping every other byte, and sets `value` to that member's value. False (nothing set) when
+// `obj` is not an object or has no such member.
+bool strip_member(std::string_view obj, std::string_view key_raw, std::vector<MemberSpan>& members, std::string& out,
+                  std::string_view& value);
+// The value of the top-level member `key_raw` of `obj`, or empty.
+std::string_view member_value(std::string_view obj, std::string_view key_raw, std::vector<MemberSpan>& members);
 bool scan_array(std::string_view arr, std::vector<std::string_view>& elements);
 // Decodes a JSON string literal (with quotes) into `out`; false on a bad escape.
 bool unescape_string(std::string_view quoted, std::string& out);

@@ -18,6 +18,7 @@ struct Options {
   double retry_backoff = 0.1;        // first wait; doubles up to retry_max_backoff, with jitter
   double retry_max_backoff = 5.0;
   bool keep_meta = false;            // keep the top-level "_sp" key in what is written
+  std::string ack;                   // --ack PATH: report durable positions to sp-ingest there
   // files and S3 objects
   size_t rotate_size = 0;            // 0: no size limit
   double rotate_interval = 0;        // seconds; 0: no time limit

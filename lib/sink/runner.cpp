@@ -35,35 +35,6 @@ void install_wake_handler() {
   sigaction(SIGUSR1, &sa, nullptr);
 }
 
-// Removes the top-level "_sp" member from `record` (a JSON object), keeping every other byte.
-// Returns false when there is none. `meta` receives its value.
-bool strip_meta(std::string_view record, std::vector<json::MemberSpan>& members, std::string& out,
-                std::string_view& meta) {
-  if (!json::scan_object(record, members)) return false;
-  for (size_t k = 0; k < members.size(); ++k) {
-    if (members[k].key_raw != "\"_sp\"") continue;
-    meta = members[k].value;
-    const char* base = record.data();
-    size_t cut_begin, cut_end;
-    if (members.size() == 1) {
-      out = "{}";
-      return true;
-    }
-    if (k + 1 < members.size()) {
-      cut_begin = static_cast<size_t>(members[k].key_raw.data() - base);
-      cut_end = static_cast<size_t>(members[k + 1].key_raw.data() - base);
-    } else {
-      const auto& prev = members[k - 1].value;
-      cut_begin = static_cast<size_t>(prev.data() + prev.size() - base);
-      cut_end = static_cast<size_t>(members[k].value.data() + members[k].value.size() - base);
-    }
-    out.assign(record.substr(0, cut_begin));
-    out.append(record.substr(cut_end));
-    return true;
-  }
-  return false;
-}
-
 struct Shared {
   std::mutex mu;
   std::condition_variable to_writer, to_reader;
@@ -273,8 +244,8 @@ int run(cli::Program& prog, const Options& opts, Sink& sink, DurableCallback on_
         }
         std::string_view record = line.view();
         std::string_view meta;
-        if (!opts.keep_meta && memmem(line.data, line.size, "\"_sp\"", 5) != nullptr &&
-            strip_meta(record, members, stripped, meta))
+        if ((!opts.keep_meta || !opts.ack.empty()) && memmem(line.data, line.size, "\"_sp\"", 5) != nullptr &&
+            json::strip_member(record, "\"_sp\"", members, stripped, meta) && !opts.keep_meta)
           record = stripped;
         int64_t time_ms = kNoTime;
         if (!time_path.empty()) {

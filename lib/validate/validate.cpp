@@ -1,5 +1,7 @@
 #include "validate/validate.h"
 
+#include <cstring>
+
 #include "io/error.h"
 #include "io/stop.h"
 #include "json/check.h"
@@ -116,8 +118,16 @@ class Stage {
       return;
     }
     std::string_view record = line.view();
+    // End-to-end positions ("_sp") are not part of the record: they are set aside while it is
+    // checked (a schema with additionalProperties: false must not see them) and put back.
+    std::string_view positions;
+    if ((normalizing_ || !validator_.empty()) && memmem(line.data, line.size, "\"_sp\"", 5) != nullptr &&
+        json::strip_member(record, "\"_sp\"", members_, unmarked_, positions)) {
+      record = unmarked_;
+      reparse(unmarked_);
+    }
     if (normalizing_) {
-      if (!normalize(source, line)) return;
+      if (!normalize(source, line, record)) return;
       if (!edited_.empty()) {
         record = edited_;
         normalized_->add();
@@ -140,6 +150,16 @@ class Stage {
         return;
       }
     }
+    if (!positions.empty()) {
+      if (record.data() == unmarked_.data()) {
+        record = line.view();  // unchanged: the original bytes
+      } else {
+        marked_.assign(record.substr(0, record.rfind('}')));
+        if (marked_[marked_.find_last_not_of(" \t\r\n")] != '{') marked_ += ',';
+        (marked_ += "\"_sp\":").append(positions) += '}';
+        record = marked_;
+      }
+    }
     out.write_line(record);
     st.records_out.add();
   }
@@ -147,10 +167,9 @@ class Stage {
  private:
   // Fills edited_ with the normalized record (empty when nothing changed); false if rejected.
   // Renames apply first, so that --timestamp and the schema see the new names.
-  bool normalize(std::string_view source, const io::Line& line) {
+  bool normalize(std::string_view source, const io::Line& line, std::string_view text) {
     edited_.clear();
     if (!checker_.has_document()) return true;
-    std::string_view text = line.view();
     splicer_.clear();
     for (const auto& r : renames_)
       if (r.from.find(checker_.document()).error() == simdjson::SUCCESS) splicer_.rename(r.from, r.to);
@@ -243,7 +262,8 @@ class Stage {
   json::Splicer splicer_;
   std::vector<schema::Edit> edits_;
   std::vector<schema::ValidationError> errors_;
-  std::string edited_, renamed_, padded_, value_, extra_, message_;
+  std::string edited_, renamed_, padded_, value_, extra_, message_, unmarked_, marked_;
+  std::vector<json::MemberSpan> members_;
   cli::Counter* malformed_ = nullptr;
   cli::Counter* too_long_ = nullptr;
   cli::Counter* invalid_ = nullptr;

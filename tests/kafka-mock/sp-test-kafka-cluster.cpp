@@ -7,7 +7,8 @@
 // Creates the topics (replication min(N, 3)), queues the injected errors (the next COUNT
 // requests of API -- produce, fetch, metadata, offsetcommit, or a number -- fail with the Kafka
 // error code ERROR), prints the bootstrap servers on stdout (one line), and runs until
-// SIGINT/SIGTERM.
+// SIGINT/SIGTERM. SIGUSR1 takes every broker down (connections refused and closed), SIGUSR2
+// brings them back: a broker outage in the middle of a test.
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <signal.h>
@@ -21,7 +22,10 @@
 namespace {
 
 volatile sig_atomic_t stop_requested = 0;
+volatile sig_atomic_t want_down = 0, want_up = 0;
 void on_signal(int) { stop_requested = 1; }
+void on_down(int) { want_down = 1; }
+void on_up(int) { want_up = 1; }
 
 [[noreturn]] void usage(const std::string& why) {
   fprintf(stderr,
@@ -107,9 +111,23 @@ int main(int argc, char** argv) {
   }
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
+  signal(SIGUSR1, on_down);
+  signal(SIGUSR2, on_up);
   printf("%s\n", rd_kafka_mock_cluster_bootstraps(cluster));
   fflush(stdout);
-  while (!stop_requested) pause();
+  while (!stop_requested) {
+    pause();
+    if (want_down) {
+      want_down = 0;
+      for (int b = 1; b <= brokers; ++b) rd_kafka_mock_broker_set_down(cluster, b);
+      fprintf(stderr, "sp-test-kafka-cluster: brokers down\n");
+    }
+    if (want_up) {
+      want_up = 0;
+      for (int b = 1; b <= brokers; ++b) rd_kafka_mock_broker_set_up(cluster, b);
+      fprintf(stderr, "sp-test-kafka-cluster: brokers up\n");
+    }
+  }
   rd_kafka_mock_cluster_destroy(cluster);
   rd_kafka_destroy(rk);
   return 0;

@@ -276,7 +276,17 @@ void Consumer::poll(std::vector<Message>& out, size_t max, int timeout_ms) {
 
 bool Consumer::all_at_end() const { return !s_->assigned.empty() && s_->at_end.size() >= s_->assigned.size(); }
 
+void Consumer::acknowledge(std::string_view topic, int32_t partition, int64_t next) {
+  Partition p{std::string(topic), partition};
+  if (!s_->assigned.count(p)) return;
+  auto it = s_->written.find(p);
+  if (it != s_->written.end() && it->second >= next) return;
+  s_->written[p] = next;
+  s_->dirty = true;
+}
+
 void Consumer::commit(bool sync) {
+  if (manual_) s_->batch_next.clear();
   for (const auto& [p, next] : s_->batch_next) {
     // A partition revoked since the poll is no longer ours to commit.
     if (!s_->assigned.count(p)) continue;
@@ -292,6 +302,7 @@ void Consumer::commit(bool sync) {
 void Consumer::close() {
   if (!s_->rk) return;
   s_->release();
+  if (manual_) s_->batch_next.clear();
   for (const auto& [p, next] : s_->batch_next)
     if (s_->assigned.count(p)) s_->written[p] = next;
   s_->batch_next.clear();

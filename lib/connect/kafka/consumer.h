@@ -53,6 +53,12 @@ class Consumer {
   // synchronously with `sync` (then a rebalance, served only inside poll(), cannot hand a
   // partition over before its commit). Without a group of the user's, does nothing.
   void commit(bool sync);
+  // End-to-end acknowledgements: offsets are committed only as acknowledge() reports them,
+  // not as messages are polled.
+  void set_manual_commits() { manual_ = true; }
+  // The records of `topic`/`partition` before offset `next` are safe: commit up to there with
+  // the next commit() (ignored for a partition not assigned to this member).
+  void acknowledge(std::string_view topic, int32_t partition, int64_t next);
   // Commits synchronously and leaves the group (its partitions move to the other members).
   void close();
 
@@ -62,6 +68,7 @@ class Consumer {
   void subscribe();
   void assign_all();
   std::unique_ptr<State> s_;
+  bool manual_ = false;
 };
 
 }  // namespace sp::connect::kafka
