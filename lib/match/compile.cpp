@@ -227,6 +227,10 @@ void Engine::compile() {
   }
 
   ev_ = std::make_unique<expr::Evaluator>(program_);
+  if (time_ != kNone && max_delay_ > 0) {
+    time_program_.add(o_.time);
+    time_ev_ = std::make_unique<expr::Evaluator>(time_program_);
+  }
   out_ev_ = std::make_unique<expr::Evaluator>(program_);
 }
 

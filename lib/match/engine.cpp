@@ -134,10 +134,14 @@ void Engine::release(int64_t upto) {
     Pending* p = pending_.back();
     pending_.pop_back();
     simdjson::error_code err;
-    if (load(p->line.data(), p->line.size(), p->line.capacity(), err)) {
+    if (load(*ev_, p->line.data(), p->line.size(), p->line.capacity(), err)) {
       make_key();
       cur_line_ = p->line;
       handle(p->t);
+    } else {
+      malformed_->add();
+      std::string msg = std::string("not JSON: ") + simdjson::error_message(err);
+      prog_.reject({input_names_[p->input], p->number, p->offset, msg, p->line, false, p->line.size(), {}});
     }
     free_pending_.push_back(p);
   }
@@ -182,19 +186,20 @@ void Engine::finish_all() {
 
 // ---- records
 
-bool Engine::load(const char* data, size_t size, size_t capacity, simdjson::error_code& err) {
+bool Engine::load(expr::Evaluator& ev, const char* data, size_t size, size_t capacity, simdjson::error_code& err) {
   simdjson::ondemand::document doc;
   err = parser_.iterate(simdjson::padded_string_view(data, size, capacity)).get(doc);
-  if (!err) err = ev_->load(doc);
+  if (!err) err = ev.load(doc);
   return !err;
 }
 
-bool Engine::record_time(const io::Line& line, std::string_view source, int64_t& t) {
-  if (time_ == kNone) {
+bool Engine::record_time(const io::Line& line, std::string_view source, expr::Evaluator& ev, size_t root,
+                         int64_t& t) {
+  if (root == kNone) {
     t = now_ns();
     return true;
   }
-  Value v = ev_->eval(time_);
+  Value v = ev.eval(root);
   std::optional<int64_t> ns;
   if (v.type == expr::Type::Time)
     ns = v.nanos;
@@ -226,7 +231,8 @@ void Engine::arrive(const io::Line& line, std::string_view source) {
   simdjson::error_code err;
   std::string_view text = line.view();
   size_t first = text.find_first_not_of(" \t");
-  if (!load(line.data, line.size, line.capacity, err) || first == std::string_view::npos || text[first] != '{') {
+  expr::Evaluator& ev = time_ev_ ? *time_ev_ : *ev_;
+  if (!load(ev, line.data, line.size, line.capacity, err) || first == std::string_view::npos || text[first] != '{') {
     malformed_->add();
     std::string msg = err ? std::string("not JSON: ") + simdjson::error_message(err) : "not JSON";
     if (!err) {
@@ -241,7 +247,7 @@ void Engine::arrive(const io::Line& line, std::string_view source) {
     return;
   }
   int64_t t;
-  if (!record_time(line, source, t)) return;
+  if (!record_time(line, source, ev, time_ev_ ? 0 : time_, t)) return;
   if (idle_) last_arrival_ = now_ns();
   if (t < wm_) {
     late_->add();
@@ -254,7 +260,7 @@ void Engine::arrive(const io::Line& line, std::string_view source) {
     return;
   }
   max_t_ = std::max(max_t_, t);
-  if (max_delay_ == 0 || time_ == kNone) {
+  if (!time_ev_) {
     make_key();
     cur_line_ = text;
     handle(t);
@@ -270,6 +276,9 @@ void Engine::arrive(const io::Line& line, std::string_view source) {
   }
   p->t = t;
   p->arrival = ++arrivals_;
+  p->number = line.number;
+  p->offset = line.offset;
+  p->input = input_names_.size() - 1;
   p->line.reserve(text.size() + simdjson::SIMDJSON_PADDING);
   p->line.assign(text);
   pending_.push_back(p);
@@ -355,6 +364,7 @@ int Engine::run() {
       continue;
     }
     reading_stdin_ = path == "-";
+    input_names_.push_back(path == "-" ? std::string() : reader->name());
     reader->on_refill([&] { wait_for_input(); });
     std::string_view source = path == "-" ? std::string_view() : std::string_view(reader->name());
     io::Line line;

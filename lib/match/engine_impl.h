@@ -96,6 +96,8 @@ struct RootNeeds {
 struct Pending {
   int64_t t = 0;
   uint64_t arrival = 0;
+  uint64_t number = 0, offset = 0;  // where it came from, for a rejection at release
+  size_t input = 0;
   std::string line;
 };
 
@@ -115,8 +117,8 @@ class Engine {
 
   // engine.cpp: records and time
   void arrive(const io::Line& line, std::string_view source);
-  bool load(const char* data, size_t size, size_t capacity, simdjson::error_code& err);
-  bool record_time(const io::Line& line, std::string_view source, int64_t& t);
+  bool load(expr::Evaluator& ev, const char* data, size_t size, size_t capacity, simdjson::error_code& err);
+  bool record_time(const io::Line& line, std::string_view source, expr::Evaluator& ev, size_t root, int64_t& t);
   void make_key();
   void handle(int64_t t);
   void release(int64_t upto);
@@ -178,6 +180,10 @@ class Engine {
   int64_t within_ = 0, max_delay_ = 0, idle_ = 0;
 
   std::unique_ptr<expr::Evaluator> ev_, out_ev_;
+  // With --max-delay only the time is read on arrival; the rest when the record is released.
+  expr::Program time_program_;
+  std::unique_ptr<expr::Evaluator> time_ev_;
+  std::vector<std::string> input_names_;
   std::unique_ptr<io::Output> out_;
   simdjson::ondemand::parser parser_;
 

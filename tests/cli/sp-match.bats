@@ -234,6 +234,13 @@ m() {
   assert_line --index 2 --partial "time field 'ts' is not a time"
   assert_line --index 3 'not a JSON object'
   run -3 sp-match --key k --time ts -d 'A: v = "a"' --pattern 'A' --strict bad.ndjson
+  # With --max-delay only the time is read on arrival: the rest of a bad line is found at release.
+  printf '%s\n' '{"k":1,"ts":1,"v":"a"}' '{"k":1,"ts":2,"v":tru}' '{"k":1,"ts":3,"v":"a"}' > late-bad.ndjson
+  run -0 --separate-stderr sp-match --key k --time ts -d 'A: v = "a"' --pattern 'A A' --max-delay 5s \
+    --dead-letter dl2.ndjson late-bad.ndjson
+  assert_output --partial '"count_A":2'
+  run -0 jq -r '"\(.line) \(.error)"' dl2.ndjson
+  assert_output --partial '2 not JSON'
 }
 
 @test "a definition of the wrong type evaluates to no match, and the errors are summarized" {

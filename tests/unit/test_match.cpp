@@ -46,7 +46,7 @@ std::string first_vars(const Pattern& p) {
 
 }  // namespace
 
-TEST_CASE("pattern variables are listed in order of appearance", "[match]") {
+TEST_CASE("sp-match: pattern variables are listed in order of appearance", "[match]") {
   Pattern p = Pattern::parse("F{3,} S (F | T)");
   REQUIRE(p.variables == std::vector<std::string>{"F", "S", "T"});
   CHECK_FALSE(p.anchored);
@@ -54,7 +54,7 @@ TEST_CASE("pattern variables are listed in order of appearance", "[match]") {
   CHECK_FALSE(p.nullable);
 }
 
-TEST_CASE("anchors, absence and --not-followed-by", "[match]") {
+TEST_CASE("sp-match: anchors, absence and --not-followed-by", "[match]") {
   Pattern p = Pattern::parse("^ A B+ !C");
   CHECK(p.anchored);
   REQUIRE(p.absent == 2);
@@ -67,7 +67,7 @@ TEST_CASE("anchors, absence and --not-followed-by", "[match]") {
   CHECK_THROWS_AS(r.add_absent("1x"), sp::UsageError);
 }
 
-TEST_CASE("preferred branches come first: greedy, reluctant, alternation", "[match]") {
+TEST_CASE("sp-match: preferred branches come first: greedy, reluctant, alternation", "[match]") {
   CHECK(first_vars(Pattern::parse("A* B")) == "AB");
   CHECK(first_vars(Pattern::parse("A*? B")) == "BA");
   CHECK(first_vars(Pattern::parse("A? B")) == "AB");
@@ -80,7 +80,7 @@ TEST_CASE("preferred branches come first: greedy, reluctant, alternation", "[mat
   CHECK_FALSE(Pattern::parse("A? B").nullable);
 }
 
-TEST_CASE("counted repetitions expand into copies", "[match]") {
+TEST_CASE("sp-match: counted repetitions expand into copies", "[match]") {
   auto vars = [](const Pattern& p) {
     size_t n = 0;
     for (const auto& s : p.states) n += s.kind == NfaState::Var;
@@ -94,13 +94,13 @@ TEST_CASE("counted repetitions expand into copies", "[match]") {
   CHECK_THROWS_AS(Pattern::parse("(A{1000}){1000}"), sp::UsageError);
 }
 
-TEST_CASE("whitespace is optional between elements", "[match]") {
+TEST_CASE("sp-match: whitespace is optional between elements", "[match]") {
   Pattern p = Pattern::parse("(A|B)C+?D");
   CHECK(p.variables == std::vector<std::string>{"A", "B", "C", "D"});
   CHECK(Pattern::parse("  A   {2 , 3}  ").variables.size() == 1);
 }
 
-TEST_CASE("pattern syntax errors name the column", "[match]") {
+TEST_CASE("sp-match: pattern syntax errors name the column", "[match]") {
   CHECK(error_column("") == 0);
   CHECK(error_column("A (B") == 2);
   CHECK(error_column("A B)") == 3);
