@@ -387,18 +387,21 @@ int Engine::run() {
   finish_all();
   out_->close();
   st_.bytes_out.set(out_->bytes_written());
-  uint64_t errors = ev_->error_count() + out_ev_->error_count();
+  // Type errors in definitions, --emit or the time (each made a value null), summarized.
+  uint64_t errors = 0;
+  std::string first;
+  for (const expr::Evaluator* e : {ev_.get(), out_ev_.get(), time_ev_.get()}) {
+    if (!e || !e->error_count()) continue;
+    if (first.empty()) first = e->first_error();
+    errors += e->error_count();
+  }
   if (errors)
-    prog_.report().warn(std::to_string(errors) + " evaluation errors made values null (the first: " +
-                        (ev_->error_count() ? ev_->first_error() : out_ev_->first_error()) + ")");
+    prog_.report().warn(std::to_string(errors) + " evaluation errors made values null (the first: " + first + ")");
   return prog_.finish();
 }
 
 }  // namespace detail
 
-int run(cli::Program& prog, const Options& opts) {
-  detail::Engine engine(prog, opts);
-  return engine.run();
-}
+int run(cli::Program& prog, const Options& opts) { return detail::Engine(prog, opts).run(); }
 
 }  // namespace sp::match

@@ -106,7 +106,9 @@ class PatternParser {
         size_t open = pos_++;
         skip_space();
         if (peek() == ')') fail(open, "empty group '()'");
+        if (++depth_ > 100) fail(open, "groups nest more than 100 deep");
         atom = parse_alt(false);
+        --depth_;
         skip_space();
         if (peek() != ')') fail(open, "'(' without a matching ')'");
         ++pos_;
@@ -204,6 +206,7 @@ class PatternParser {
   std::string_view text_;
   Pattern& p_;
   size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 class NfaBuilder {

@@ -120,4 +120,5 @@ TEST_CASE("sp-match: pattern syntax errors name the column", "[match]") {
   CHECK(error_column("A - B") == 2);
   CHECK(error_column("A{5000}") == 2);
   CHECK(error_column("A |") == 3);
+  CHECK(error_column(std::string(200, '(') + "A" + std::string(200, ')')) == 100);
 }
