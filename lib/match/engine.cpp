@@ -19,18 +19,12 @@ int64_t now_ns() {
       .count();
 }
 
-struct PendingLater {
-  bool operator()(const Pending* a, const Pending* b) const {
-    return a->t != b->t ? a->t > b->t : a->arrival > b->arrival;
-  }
-};
-
 }  // namespace
 
 Engine::~Engine() {
   for (auto& [k, ks] : keys_) delete ks;
   for (KeyState* ks : free_keys_) delete ks;
-  for (Pending* p : pending_) delete p;
+  for (auto& r : pending_) delete r.p;
   for (Pending* p : free_pending_) delete p;
 }
 
@@ -129,10 +123,9 @@ void Engine::set_watermark(int64_t wm) {
 
 // Records of the reorder buffer up to the watermark, in event-time order.
 void Engine::release(int64_t upto) {
-  while (!pending_.empty() && pending_.front()->t <= upto) {
-    std::pop_heap(pending_.begin(), pending_.end(), PendingLater());
-    Pending* p = pending_.back();
-    pending_.pop_back();
+  while (!pending_.empty() && pending_.front().t <= upto) {
+    Pending* p = pending_.front().p;
+    pending_.pop_front();
     simdjson::error_code err;
     if (load(*ev_, p->line.data(), p->line.size(), p->line.capacity(), err)) {
       make_key();
@@ -153,7 +146,7 @@ void Engine::wait_for_input() {
   while (!io::stop_requested()) {
     int64_t next = INT64_MAX;
     if (!timers_.empty()) next = timers_.front().at + 1;
-    if (!pending_.empty()) next = std::min(next, pending_.front()->t);
+    if (!pending_.empty()) next = std::min(next, pending_.front().t);
     if (next == INT64_MAX) return;
     // Wall time at which the idle watermark reaches `next` (at least --idle-timeout after the
     // last record).
@@ -275,14 +268,18 @@ void Engine::arrive(const io::Line& line, std::string_view source) {
     free_pending_.pop_back();
   }
   p->t = t;
-  p->arrival = ++arrivals_;
   p->number = line.number;
   p->offset = line.offset;
   p->input = input_names_.size() - 1;
   p->line.reserve(text.size() + simdjson::SIMDJSON_PADDING);
   p->line.assign(text);
-  pending_.push_back(p);
-  std::push_heap(pending_.begin(), pending_.end(), PendingLater());
+  if (pending_.empty() || pending_.back().t <= t) {
+    pending_.push_back({t, p});
+  } else {  // after the records of the same time that arrived before it
+    auto at = std::upper_bound(pending_.begin(), pending_.end(), t,
+                               [](int64_t x, const PendingRef& r) { return x < r.t; });
+    pending_.insert(at, {t, p});
+  }
   set_watermark(max_t_ - max_delay_);
 }
 

@@ -95,7 +95,6 @@ struct RootNeeds {
 // A record waiting in the --max-delay reorder buffer.
 struct Pending {
   int64_t t = 0;
-  uint64_t arrival = 0;
   uint64_t number = 0, offset = 0;  // where it came from, for a rejection at release
   size_t input = 0;
   std::string line;
@@ -201,9 +200,14 @@ class Engine {
   KeyState* lru_head_ = nullptr;
   KeyState* lru_tail_ = nullptr;
   std::vector<Timer> timers_;  // min-heap
-  std::vector<Pending*> pending_;  // min-heap by (t, arrival)
+  // The reorder buffer in (time, arrival) order: records mostly arrive in order, so most are
+  // appended and the oldest leave from the front.
+  struct PendingRef {
+    int64_t t;
+    Pending* p;
+  };
+  std::deque<PendingRef> pending_;
   std::vector<Pending*> free_pending_;
-  uint64_t arrivals_ = 0;
   int64_t wm_ = INT64_MIN, max_t_ = INT64_MIN;
   int64_t last_arrival_ = 0;
   bool reading_stdin_ = false;
