@@ -46,6 +46,7 @@ bench: build
 	tests/bench/enrich $(BUILD) $(SHARED)
 	tests/bench/ingest $(BUILD) $(SHARED)
 	tests/bench/agg $(BUILD) $(SHARED)
+	tests/bench/match $(BUILD) $(SHARED)
 	tests/bench/mqtt $(BUILD) $(SHARED)
 	tests/bench/kafka $(BUILD) $(SHARED)
 	tests/bench/ack $(BUILD) $(SHARED)

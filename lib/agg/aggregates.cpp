@@ -59,10 +59,10 @@ double constant_number(const expr::Program& p, const expr::AggregateCall& a, siz
 
 }  // namespace
 
-std::vector<AggSpec> make_specs(const expr::Program& p) {
+std::vector<AggSpec> make_specs(const expr::Program& p, bool pattern_variables) {
   std::vector<AggSpec> out;
   for (const auto& a : p.aggregates()) {
-    if (!a.variable.empty()) fail(p, a, "pattern variables have no meaning in sp-agg");
+    if (!a.variable.empty() && !pattern_variables) fail(p, a, "pattern variables have no meaning in sp-agg");
     AggSpec s;
     const std::string& n = a.name;
     size_t nargs = a.args.size() + (a.star ? 1 : 0);
@@ -129,7 +129,7 @@ std::vector<AggSpec> make_specs(const expr::Program& p) {
         if (!(s.width > 0)) fail(p, a, "histogram(): the bucket width must be positive");
       }
     } else {
-      fail(p, a, n + "() is not an aggregate sp-agg knows");
+      fail(p, a, n + "() is not an aggregate " + (pattern_variables ? "sp-match" : "sp-agg") + " knows");
     }
     out.push_back(std::move(s));
   }

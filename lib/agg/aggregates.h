@@ -42,8 +42,8 @@ struct Cell {
 };
 
 // Checks each aggregate call of the program and describes it; throws sp::UsageError (with the
-// column in `text`) for a bad argument.
-std::vector<AggSpec> make_specs(const expr::Program& program);
+// column in `text`) for a bad argument. `pattern_variables`: sp-match's count(F), avg(F.x).
+std::vector<AggSpec> make_specs(const expr::Program& program, bool pattern_variables = false);
 
 // `v` is the value of the argument for this record (ignored for count(*)), `t` its event time.
 // `scratch` is a reusable buffer.
