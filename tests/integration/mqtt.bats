@@ -90,6 +90,36 @@ mosquitto_sub_session() {
   wait "$ingest"
 }
 
+@test "mqtt: --ack: file -> sp-sink QoS 1 while the broker is killed and restarted: every id arrives, only PUBACKed positions are committed" {
+  MQTT_SAVE_EVERY_CHANGE=1 start_mosquitto
+  sp-ingest "$MQTT_URL/acked?qos=1&client_id=acked-sub&clean=false" > out.ndjson 2> sub.err &
+  BG_PIDS+=" $!"
+  wait_subscribed sub.err
+  sleep 1.2  # the session is saved
+  feed 2000 50 0.05 > in.ndjson &
+  local feeder=$!
+  sp-ingest in.ndjson --follow --checkpoint ck --checkpoint-interval 0.2s --ack a.sock 2> ingest.err |
+    sp-sink "$MQTT_URL/acked?qos=1" --ack a.sock --batch-size 50 --flush-interval 50ms --retry-backoff 200ms 2> sink.err &
+  local pipeline=$!
+  sleep 0.6
+  mosquitto_kill
+  # Down: nothing new is acknowledged, so the committed position stands still.
+  sleep 0.3
+  local before after
+  before=$(jq -r '.files[0].offset' ck)
+  sleep 0.7
+  after=$(jq -r '.files[0].offset' ck)
+  assert_equal "$after" "$before"
+  mosquitto_start
+  wait "$feeder"
+  wait_for 40 bash -c "[[ \$(jq -r '.files[0].offset' ck) == $(stat -c %s in.ndjson) ]]" ||
+    fail "not everything acknowledged: $(cat ck) (sp-sink: $(cat sink.err))"
+  pkill -TERM -f "sp-ingest in.ndjson --follow" || true
+  wait "$pipeline"
+  wait_for 20 bash -c "[[ \$(jq -r .id out.ndjson | sort -u | wc -l) == 2000 ]]" ||
+    fail "missing ids: $(comm -23 <(seq 1 2000 | sort) <(jq -r .id out.ndjson | sort -u) | head)"
+}
+
 @test "mqtt: persistent session: QoS 1 messages published while the subscriber is down arrive when it returns" {
   start_mosquitto
   local uri="$MQTT_URL/persist/#?qos=1&client_id=p1&clean=false"
