@@ -56,6 +56,11 @@ int body(sp::cli::Program& prog) {
   app.add_option("--threads", o.threads, "HTTP connections served at once (a stream or keep-alive holds one)")
       ->type_name("N")
       ->group(g);
+  app.add_option("--http-nice", o.http_nice,
+                 "Run the HTTP threads this much nicer (0-19) than reading the input, which then wins "
+                 "under CPU pressure")
+      ->type_name("N")
+      ->group(g);
   app.add_flag("--exit-at-eof", o.exit_at_eof, "Stop serving when the input ends (default: serve until SIGTERM)")
       ->group(g);
   prog.add_input_options();

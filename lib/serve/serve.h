@@ -25,6 +25,7 @@ struct Options {
   std::string title = "sp-serve";
   size_t sse_buffer = 10000;              // records a stream client may fall behind before it is dropped
   size_t threads = 64;                    // connections served at once
+  int http_nice = 0;                      // connection threads run this much nicer than the input
   bool exit_at_eof = false;               // stop serving when the input ends
 };
 

@@ -1,6 +1,9 @@
 #include "connect/http/server.h"
 
 #include <httplib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "connect/http/bind.h"
 
@@ -15,12 +18,21 @@ const std::string* GetRequest::param(std::string_view name) const {
 struct Server::Impl {
   std::string host;
   int port;
+  int worker_nice = 0;
   httplib::Server server;
   std::function<bool(const GetRequest&, GetReply&)> before;
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
 namespace {
+
+// Called on a connection thread before it serves: lowers that thread's priority, once.
+void lower_thread_priority(int nice) {
+  thread_local bool done = false;
+  if (done || nice == 0) return;
+  done = true;
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), getpriority(PRIO_PROCESS, 0) + nice);
+}
 
 GetRequest to_get_request(const httplib::Request& req) {
   GetRequest r;
@@ -58,6 +70,7 @@ Server::Server(std::string host, int port, size_t threads) : impl_(std::make_uni
   impl_->server.set_tcp_nodelay(true);
   Impl* impl = impl_.get();
   impl_->server.set_pre_routing_handler([impl](const httplib::Request& req, httplib::Response& res) {
+    lower_thread_priority(impl->worker_nice);
     GetReply reply;
     if (req.method == "OPTIONS" && !impl->headers.empty()) {
       reply.status = 204;
@@ -100,6 +113,8 @@ void Server::get(const std::string& path, Handler handler, bool prefix) {
   if (prefix) pattern += ".*";
   impl_->server.Get(pattern, route);
 }
+
+void Server::set_worker_nice(int nice) { impl_->worker_nice = nice; }
 
 void Server::before(std::function<bool(const GetRequest&, GetReply&)> hook) { impl_->before = std::move(hook); }
 

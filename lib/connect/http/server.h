@@ -53,6 +53,10 @@ class Server {
   // Added to every response, e.g. Access-Control-Allow-Origin; also answers OPTIONS preflights.
   void always_add_headers(std::vector<std::pair<std::string, std::string>> headers);
 
+  // Runs the connection threads this much nicer than the process (Linux: per thread), so that
+  // under load they yield the CPU to the program's own work (sp-serve: reading its input).
+  void set_worker_nice(int nice);
+
   // Binds; returns the port (useful with port 0). Throws sp::Error.
   int bind();
   // Serves until stop() (from another thread).
