@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 SHARED     ?= $(abspath ../shared)
 
-.PHONY: all demo check deps deps-build build test asan bench install package clean
+.PHONY: all demo check deps deps-build web-deps build test asan bench install package clean
 
 all: build
 
@@ -16,11 +16,15 @@ deps-build:
 deps:
 	tests/install-deps
 
-build:
+# sp-serve embeds uPlot from web/node_modules (pinned by web/package-lock.json).
+web-deps:
+	@test -f web/node_modules/uplot/dist/uPlot.iife.min.js || npm ci --prefix web --no-audit --no-fund --loglevel=error
+
+build: web-deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSP_BUILD_TESTS=ON
 	cmake --build $(BUILD) -j $(JOBS)
 
-demo: deps-build
+demo: deps-build web-deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSP_BUILD_TESTS=OFF
 	cmake --build $(BUILD) -j $(JOBS)
 	tests/demo $(BUILD) $(SHARED)
@@ -29,7 +33,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # The unit and CLI tests again, built with AddressSanitizer and UndefinedBehaviorSanitizer.
-asan:
+asan: web-deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSP_SANITIZE=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|cli'
@@ -50,6 +54,7 @@ bench: build
 	tests/bench/mqtt $(BUILD) $(SHARED)
 	tests/bench/kafka $(BUILD) $(SHARED)
 	tests/bench/ack $(BUILD) $(SHARED)
+	tests/bench/serve $(BUILD) $(SHARED)
 
 install: build
 	cmake --install $(BUILD)

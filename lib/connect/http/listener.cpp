@@ -2,7 +2,7 @@
 
 #include <httplib.h>
 
-#include "io/error.h"
+#include "connect/http/bind.h"
 
 namespace sp::connect::http {
 
@@ -36,13 +36,7 @@ Listener::Listener(std::string host, int port, std::string path, size_t max_body
 
 Listener::~Listener() = default;
 
-int Listener::bind() {
-  int port = impl_->port == 0 ? impl_->server.bind_to_any_port(impl_->host)
-                              : (impl_->server.bind_to_port(impl_->host, impl_->port) ? impl_->port : -1);
-  if (port <= 0)
-    throw Error("http-listen://" + impl_->host + ":" + std::to_string(impl_->port) + ": cannot listen (address in use?)");
-  return port;
-}
+int Listener::bind() { return bind_server(impl_->server, impl_->host, impl_->port, "http-listen"); }
 
 void Listener::run() { impl_->server.listen_after_bind(); }
 

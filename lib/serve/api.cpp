@@ -1,0 +1,207 @@
+// The routes of sp-serve. Every JSON answer is built from the records' original bytes.
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "expr/time.h"
+#include "io/error.h"
+#include "json/writer.h"
+#include "serve/service.h"
+
+namespace sp::serve {
+
+namespace web = sp::connect::http;
+
+RecordFilter::RecordFilter(std::string_view where) : program_(expr::Program::compile(where)), ev_(program_) {
+  auto t = program_.result_type(0);
+  if (t && *t != expr::Type::Bool && *t != expr::Type::Null)
+    throw UsageError("where: the filter must be a condition (true or false), but this gives a " +
+                     std::string(expr::type_name(*t)));
+}
+
+bool RecordFilter::test(const Entry& e) {
+  simdjson::ondemand::document doc;
+  if (parser_.iterate(e.padded()).get(doc) || ev_.load(doc)) return false;
+  return ev_.test(0);
+}
+
+namespace {
+
+void reply_error(web::GetReply& reply, int status, const std::string& why) {
+  reply.status = status;
+  reply.body = "{\"error\":";
+  json::append_string(reply.body, why);
+  reply.body += "}\n";
+}
+
+// since/until: RFC 3339, epoch seconds or milliseconds, or a duration meaning that long before
+// the store's clock (the newest record's time).
+bool parse_time_param(const std::string& text, int64_t clock, int64_t& out) {
+  if (auto t = expr::parse_rfc3339(text)) return out = *t, true;
+  double n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec == std::errc() && end == text.data() + text.size()) {
+    if (auto t = expr::time_from_epoch_number(n)) return out = *t, true;
+    return false;
+  }
+  if (auto d = expr::parse_duration(text)) return out = clock - *d, true;
+  return false;
+}
+
+// Compiles ?where= when present; on a bad expression fills a 400 and returns false.
+bool compile_where(const web::GetRequest& req, web::GetReply& reply, std::unique_ptr<RecordFilter>& out) {
+  const std::string* where = req.param("where");
+  if (!where || where->empty()) return true;
+  try {
+    out = std::make_unique<RecordFilter>(*where);
+  } catch (const UsageError& e) {
+    std::string why = std::string("where: ") + e.what();
+    if (why.rfind("where: where: ", 0) == 0) why.erase(0, 7);
+    if (e.has_position) why += " (column " + std::to_string(e.column + 1) + ")";
+    reply_error(reply, 400, why);
+    return false;
+  }
+  return true;
+}
+
+void append_sse_event(std::string& out, const Entry& e) {
+  out += "id: ";
+  out += std::to_string(e.seq);
+  out += "\ndata: ";
+  size_t at = out.size();
+  out += e.text;
+  // A lone CR is JSON whitespace but ends a line in SSE.
+  for (size_t i = at; i < out.size(); ++i)
+    if (out[i] == '\r') out[i] = ' ';
+  out += "\n\n";
+}
+
+void latest_route(State& state, const web::GetRequest&, web::GetReply& reply) {
+  std::string& body = reply.body;
+  body = "{";
+  bool first = true;
+  for (const auto& e : state.store.latest_all()) {
+    if (!first) body += ',';
+    first = false;
+    json::append_string(body, e->key);
+    body += ':';
+    body += e->text;
+  }
+  body += "}\n";
+}
+
+void latest_key_route(State& state, const web::GetRequest& req, web::GetReply& reply) {
+  if (req.rest.empty()) return latest_route(state, req, reply);
+  EntryPtr e = state.store.latest(req.rest);
+  if (!e) return reply_error(reply, 404, "no record with the key '" + req.rest + "'");
+  reply.body = e->text + "\n";
+}
+
+void recent_route(State& state, const web::GetRequest& req, web::GetReply& reply) {
+  int64_t clock = state.store.clock();
+  int64_t since = std::numeric_limits<int64_t>::min(), until = std::numeric_limits<int64_t>::max();
+  for (auto [name, bound] : {std::pair<const char*, int64_t*>{"since", &since}, {"until", &until}}) {
+    const std::string* v = req.param(name);
+    if (v && !parse_time_param(*v, clock, *bound))
+      return reply_error(reply, 400,
+                  std::string(name) + ": expected an RFC 3339 time, epoch seconds or milliseconds, or a duration "
+                  "before the newest record such as 5m, got '" + *v + "'");
+  }
+  size_t limit = 1000;
+  if (const std::string* v = req.param("limit")) {
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), limit);
+    if (ec != std::errc() || end != v->data() + v->size() || limit == 0)
+      return reply_error(reply, 400, "limit: expected a positive whole number, got '" + *v + "'");
+  }
+  std::unique_ptr<RecordFilter> filter;
+  if (!compile_where(req, reply, filter)) return;
+  std::vector<EntryPtr> all = state.store.recent(since, until);
+  // The newest `limit` matches, written oldest first.
+  std::vector<const Entry*> picked;
+  for (auto it = all.rbegin(); it != all.rend() && picked.size() < limit; ++it)
+    if (!filter || filter->test(**it)) picked.push_back(it->get());
+  std::string& body = reply.body;
+  body = "[";
+  for (auto it = picked.rbegin(); it != picked.rend(); ++it) {
+    if (it != picked.rbegin()) body += ',';
+    body += (*it)->text;
+  }
+  body += "]\n";
+}
+
+void stream_route(State& state, const web::GetRequest& req, web::GetReply& reply) {
+  std::unique_ptr<RecordFilter> owned;
+  if (!compile_where(req, reply, owned)) return;
+  std::shared_ptr<RecordFilter> filter = std::move(owned);
+  reply.content_type = "text/event-stream";
+  reply.headers = {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
+  reply.stream = [&state, filter](const web::StreamWrite& write) {
+    auto sub = state.hub.subscribe();
+    std::vector<EntryPtr> batch;
+    std::string buf = "retry: 2000\n: connected\n\n";
+    bool alive = write(buf);
+    while (alive) {
+      bool open = sub->wait(batch, std::chrono::seconds(10));
+      buf.clear();
+      for (const auto& e : batch)
+        if (!filter || filter->test(*e)) append_sse_event(buf, *e);
+      if (!open && sub->dropped())
+        buf += "event: dropped\ndata: {\"error\":\"this client read slower than the stream arrives; reconnect\"}\n\n";
+      if (open && batch.empty()) buf = ": keepalive\n\n";
+      if (!buf.empty()) alive = write(buf);
+      if (!open) break;
+    }
+    state.hub.unsubscribe(sub);
+  };
+}
+
+void healthz_route(State& state, const web::GetRequest&, web::GetReply& reply) {
+  double up = std::chrono::duration<double>(std::chrono::steady_clock::now() - state.started).count();
+  reply.body = "{\"status\":\"ok\",\"input\":\"" + std::string(state.input_open ? "open" : "ended") +
+               "\",\"records_in\":" + std::to_string(state.stats.records_in.get()) +
+               ",\"retained\":" + std::to_string(state.store.retained()) +
+               ",\"keys\":" + std::to_string(state.store.keys()) + ",\"uptime_seconds\":" +
+               std::to_string(static_cast<int64_t>(up)) + "}\n";
+}
+
+}  // namespace
+
+void add_routes(web::Server& server, State& state) {
+  const Config& c = state.config;
+  if (!c.token.empty()) {
+    // Bearer token in the Authorization header, or ?access_token= (RFC 6750) for the page and
+    // EventSource, which cannot set headers.
+    server.before([&c](const web::GetRequest& req, web::GetReply& reply) {
+      const std::string* q = req.param("access_token");
+      if (req.authorization == "Bearer " + c.token || (q && *q == c.token)) return true;
+      reply_error(reply, 401, "missing or wrong bearer token");
+      reply.headers = {{"WWW-Authenticate", "Bearer"}};
+      return false;
+    });
+  }
+  if (!c.cors.empty())
+    server.always_add_headers({{"Access-Control-Allow-Origin", c.cors},
+                               {"Access-Control-Allow-Headers", "Authorization"},
+                               {"Access-Control-Allow-Methods", "GET, OPTIONS"},
+                               {"Vary", "Origin"}});
+  auto bind = [&state](void (*route)(State&, const web::GetRequest&, web::GetReply&)) {
+    return [&state, route](const web::GetRequest& req, web::GetReply& reply) { route(state, req, reply); };
+  };
+  server.get("/api/latest", bind(latest_route));
+  server.get("/api/latest/", bind(latest_key_route), true);
+  server.get("/api/recent", bind(recent_route));
+  server.get("/api/stream", bind(stream_route));
+  server.get("/healthz", bind(healthz_route));
+  server.get("/metrics", [&state](const web::GetRequest&, web::GetReply& reply) {
+    reply.body = metrics_text(state);
+    reply.content_type = "text/plain; version=0.0.4";
+  });
+  std::string page = dashboard_page(c);
+  server.get("/", [page](const web::GetRequest&, web::GetReply& reply) {
+    reply.body = page;
+    reply.content_type = "text/html; charset=utf-8";
+  });
+}
+
+}  // namespace sp::serve
