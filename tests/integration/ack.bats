@@ -19,6 +19,8 @@ setup() {
 teardown() {
   local pid
   for pid in ${BG_PIDS:-} "${STAGES[@]}"; do kill -KILL "$pid" 2> /dev/null || true; done
+  # The scale-out members run inside `bash -c` pipelines: end them by name.
+  pkill -KILL -f -- "--ack m[0-9].sock" 2> /dev/null || true
   stop_kafka
 }
 
@@ -194,7 +196,8 @@ start_member() {
   local cmd="sp-ingest 'kafka://$KAFKA/ev?group=s' ${FAST[*]} --ack m$n.sock"
   (($# > 0)) && cmd+=" | $*"
   cmd+=" | sp-sink out$n.ndjson --ack m$n.sock"
-  bash -c "exec 2>> m$n.err; $cmd" &
+  # fd 3 (bats' own output) closed: a member left running must not hold the test run open.
+  bash -c "exec 2>> m$n.err; $cmd" 3>&- &
   BG_PIDS+=" $!"
 }
 
@@ -214,24 +217,9 @@ produce() { "$FEED" - "$1" "$2" | sp-sink "kafka://$KAFKA/ev?key=service" 2>> pr
   wait "$producer"
   wait_for 60 bash -c "(( \$(cat out1.ndjson out2.ndjson out3.ndjson 2> /dev/null | jq -r .id | sort -u | wc -l) >= $total ))" ||
     fail "the survivors did not take over: $(cat out*.ndjson | jq -r .id | sort -u | wc -l) of $total ids"
-  local dups=$(($(cat out1.ndjson out2.ndjson out3.ndjson | wc -l) - total))
-  echo "# $dups duplicates after the takeover" >&3
-}
-
-@test "scale-out: keyed aggregation in 3 pipelines equals one process when the topic is partitioned by the key" {
-  start_kafka ev:6
-  local total=6000 i
-  for i in 1 2 3; do start_member $i "sp-agg --window tumbling:1s --time ts --group-by service --agg 'count(*) as n, sum(v) as s'"; done
-  sleep 3
-  produce $total 6000
-  # Read everything: the results of the last full second of every service are out.
-  wait_for 60 bash -c "(( \$(cat out1.ndjson out2.ndjson out3.ndjson 2> /dev/null | jq -r 'select(.window_start == \"2026-11-24T00:00:58.000Z\") | .service' | sort -u | wc -l) == 3 ))" ||
-    fail "the pipelines did not read the topic: $(cat m*.err)"
-  kill -TERM $(pgrep -f "sp-ingest kafka://$KAFKA/ev")
+  kill -TERM $(pgrep -f "sp-ingest kafka://$KAFKA/ev") 2> /dev/null || true
   for i in $BG_PIDS; do wait "$i" || true; done
   BG_PIDS=
-  "$FEED" - $total 1000000 | sp-agg --window tumbling:1s --time ts --group-by service --agg 'count(*) as n, sum(v) as s' |
-    jq -c . | sort > single.ndjson
-  cat out1.ndjson out2.ndjson out3.ndjson | jq -c . | sort > union.ndjson
-  diff single.ndjson union.ndjson || fail "the union of the three pipelines differs from one process"
+  local dups=$(($(cat out1.ndjson out2.ndjson out3.ndjson | wc -l) - total))
+  echo "# $dups duplicates after the takeover" >&3
 }
