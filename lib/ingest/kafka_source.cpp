@@ -104,6 +104,7 @@ KafkaSource::KafkaSource(const std::string& uri, const KafkaOptions& opts, size_
     }
   }
   co.report_end = opts.exit_at_end;
+  if (opts.info) co.on_assignment = [info = opts.info, uri](const std::string& msg) { info(uri + ": " + msg); };
   co.connect_timeout = opts.connect_timeout;
   connect::kafka::ClientSettings settings{parts.brokers, opts.properties, uri};
   consumer_ = std::make_unique<connect::kafka::Consumer>(settings, co);

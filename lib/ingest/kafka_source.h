@@ -12,6 +12,7 @@
 // {"value":"BASE64","encoding":"base64"}; a null value (tombstone) as {"value":null}.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -32,6 +33,7 @@ struct KafkaOptions {
   uint64_t count = 0;                     // stop after this many records (0: no limit)
   bool meta = false;                      // "_src":{"topic","partition","offset","key","timestamp","headers"}
   ack::AckServer* ack = nullptr;          // --ack: commit only acknowledged offsets
+  std::function<void(const std::string&)> info;  // -v: messages such as rebalances
 };
 
 class KafkaSource {

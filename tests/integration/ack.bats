@@ -193,12 +193,25 @@ check_ids() {
 start_member() {
   local n=$1
   shift
-  local cmd="sp-ingest 'kafka://$KAFKA/ev?group=s' ${FAST[*]} --ack m$n.sock"
+  # -v: sp-ingest tells every change of its partitions ("… now ev/0, ev/3").
+  local cmd="sp-ingest 'kafka://$KAFKA/ev?group=s' ${FAST[*]} -v --ack m$n.sock"
   (($# > 0)) && cmd+=" | $*"
   cmd+=" | sp-sink out$n.ndjson --ack m$n.sock"
   # fd 3 (bats' own output) closed: a member left running must not hold the test run open.
   bash -c "exec 2>> m$n.err; $cmd" 3>&- &
   BG_PIDS+=" $!"
+}
+
+# partitions_of N: the partitions member N holds now, one per line (from its last rebalance line).
+partitions_of() { grep -o 'now .*' "m$1.err" 2> /dev/null | tail -1 | sed 's/^now //; s/, /\n/g' | grep -v '^none$'; }
+export -f partitions_of
+
+# wait_group_stable: the 3 members hold 2 of the 6 partitions each (records produced before the
+# group settles would move with their partitions while the first owner's sp-agg still holds them).
+wait_group_stable() {
+  wait_for 60 bash -c 'for n in 1 2 3; do (( $(partitions_of $n | wc -l) == 2 )) || exit 1; done
+                       (( $(for n in 1 2 3; do partitions_of $n; done | sort -u | wc -l) == 6 ))' ||
+    fail "the group did not settle: $(for n in 1 2 3; do echo "member $n: $(partitions_of $n | tr '\n' ' ')"; done)"
 }
 
 # produce COUNT RATE: the feeder's records into topic ev, partitioned by service.
@@ -208,7 +221,7 @@ produce() { "$FEED" - "$1" "$2" | sp-sink "kafka://$KAFKA/ev?key=service" 2>> pr
   start_kafka ev:6
   local total=9000 i
   for i in 1 2 3; do start_member $i; done
-  sleep 3
+  wait_group_stable
   produce $total 3000 &
   local producer=$!
   sleep 1.5
@@ -222,4 +235,75 @@ produce() { "$FEED" - "$1" "$2" | sp-sink "kafka://$KAFKA/ev?key=service" 2>> pr
   BG_PIDS=
   local dups=$(($(cat out1.ndjson out2.ndjson out3.ndjson | wc -l) - total))
   echo "# $dups duplicates after the takeover" >&3
+}
+
+# keyed_input COUNT: the feeder's COUNT records, then one record per service an hour later: when
+# it is read, every window before it is emitted (the watermark jumps), so a test knows when a
+# pipeline has read everything. Into all.ndjson.
+keyed_input() {
+  "$FEED" - "$1" 1000000 > all.ndjson
+  local svc
+  for svc in s0 s1 s2; do echo '{"id":-1,"v":0,"service":"'$svc'","ts":"2026-11-24T01:00:00.000Z"}' >> all.ndjson; done
+}
+
+# wait_all_windows MEMBERS: the last window before the end records, of every service, is out.
+wait_all_windows() {
+  local files=() n
+  for n in "$@"; do files+=("out$n.ndjson"); done
+  wait_for 60 bash -c "(( \$(cat ${files[*]} 2> /dev/null | jq -r 'select(.window_start == \"2026-11-24T00:00:59.000Z\") | .service' | sort -u | wc -l) == 3 ))" ||
+    fail "the pipelines did not read the topic: $(cat m*.err)"
+}
+
+AGG=(sp-agg --window tumbling:1s --time ts --max-delay 5s --group-by service --agg 'count(*) as n, sum(v) as s')
+
+@test "scale-out: keyed aggregation in 3 pipelines equals one process when the topic is partitioned by the key" {
+  start_kafka ev:6
+  local i
+  for i in 1 2 3; do start_member $i "${AGG[*]@Q}"; done
+  wait_group_stable
+  keyed_input 6000
+  # A live stream (6000 records/s, sent every 10 ms).
+  "$FEED" - 6000 6000 | sp-sink "kafka://$KAFKA/ev?key=service" --flush-interval 10ms 2>> producer.err
+  tail -3 all.ndjson | sp-sink "kafka://$KAFKA/ev?key=service" 2>> producer.err
+  wait_all_windows 1 2 3
+  kill -TERM $(pgrep -f "sp-ingest kafka://$KAFKA/ev") 2> /dev/null || true
+  for i in $BG_PIDS; do wait "$i" || true; done
+  BG_PIDS=
+  "${AGG[@]}" all.ndjson | jq -c . | sort > single.ndjson
+  cat out1.ndjson out2.ndjson out3.ndjson | jq -c . | sort > union.ndjson
+  diff single.ndjson union.ndjson || fail "the union of the three pipelines differs from one process"
+}
+
+@test "scale-out: partitions that come back to a member go on after what it handed out (its sp-agg still holds them): the aggregate stays exact" {
+  start_kafka ev:6
+  start_member 1 "${AGG[*]@Q}"
+  wait_for 30 bash -c '(( $(partitions_of 1 | wc -l) == 6 ))' || fail "member 1 got no partitions: $(cat m1.err)"
+  keyed_input 6000
+  # A live stream (3000 records/s, sent every 10 ms): the partitions fill together, and sp-agg's
+  # one watermark sees their records interleaved; --max-delay covers the skew between them.
+  "$FEED" - 3000 3000 | sp-sink "kafka://$KAFKA/ev?key=service" --flush-interval 10ms 2>> producer.err
+  # Member 1 has read the first half; the open windows of each service are held by its sp-agg,
+  # so their records are not acknowledged.
+  wait_for 30 bash -c "(( \$(jq -r 'select(.window_start == \"2026-11-24T00:00:23.000Z\") | .service' out1.ndjson 2> /dev/null | wc -l) == 3 ))" ||
+    fail "member 1 did not read the first records: $(cat m1.err)"
+  # Member 2 joins and takes partitions (the mock cluster revokes all of member 1's and gives
+  # some back at once), acknowledges nothing (its filter drops everything), and leaves.
+  bash -c "exec 2>> m2.err; sp-ingest 'kafka://$KAFKA/ev?group=s' ${FAST[*]} -v --ack m2.sock --ack-timeout 1s |
+           sp-filter 'false' | sp-sink /dev/null --ack m2.sock" 3>&- &
+  local member2=$!
+  wait_for 30 bash -c '(( $(partitions_of 2 | wc -l) == 3 ))' || fail "member 2 got no partitions: $(cat m2.err)"
+  pkill -TERM -f -- "--ack m2.sock --ack-timeout" || fail "member 2 not found"
+  wait "$member2" || true
+  wait_for 30 bash -c '(( $(partitions_of 1 | wc -l) == 6 ))' || fail "the partitions did not come back: $(cat m1.err)"
+  grep -q 'revoked' m1.err || fail "member 1 never gave up a partition: $(cat m1.err)"
+  # The rest of the records; then the end.
+  "$FEED" - 6000 3000 | tail -n +3001 | sp-sink "kafka://$KAFKA/ev?key=service" --flush-interval 10ms 2>> producer.err
+  tail -3 all.ndjson | sp-sink "kafka://$KAFKA/ev?key=service" 2>> producer.err
+  wait_all_windows 1
+  kill -TERM $(pgrep -f "sp-ingest kafka://$KAFKA/ev") 2> /dev/null || true
+  for i in $BG_PIDS; do wait "$i" || true; done
+  BG_PIDS=
+  "${AGG[@]}" all.ndjson | jq -c . | sort > single.ndjson
+  jq -c . out1.ndjson | sort > member1.ndjson
+  diff single.ndjson member1.ndjson || fail "member 1 counted records twice or missed some: $(cat m1.err)"
 }

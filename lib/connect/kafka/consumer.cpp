@@ -19,11 +19,13 @@ struct Consumer::State {
   std::string where;
   ConsumerOptions opts;
   bool commits = false;                   // a group of the user's: offsets are committed
+  bool manual = false;                    // end-to-end acknowledgements: commit what acknowledge() says
   std::vector<rd_kafka_message_t*> held;  // the messages of the last poll()
   std::set<Partition> assigned, at_end, seen;
   std::map<Partition, int64_t> batch_next;  // next offset per partition, of the last poll()
   std::map<Partition, int64_t> written;     // next offset per partition, of records written
   std::map<Partition, int64_t> resume;      // revoked with their commit failed: where to go on
+  std::map<Partition, int64_t> handed_out;  // next offset per partition, of every poll() so far
   bool dirty = false;
   std::string fatal;
 
@@ -57,6 +59,7 @@ struct Consumer::State {
   void rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
     bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      std::vector<int> returning;  // elements of partitions this process handed out before
       for (int i = 0; i < parts->cnt; ++i) {
         Partition p{parts->elems[i].topic, parts->elems[i].partition};
         // earliest/latest apply to a partition's first assignment in this process; after a
@@ -72,9 +75,11 @@ struct Consumer::State {
           dirty = true;
           resume.erase(r);
         }
+        if (manual && handed_out.count(p)) returning.push_back(i);
         assigned.insert(p);
         at_end.erase(p);
       }
+      resume_returning(parts, returning);
       if (cooperative) {
         if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, parts)) {
           fatal = std::string("assigning partitions: ") + rd_kafka_error_string(e);
@@ -83,6 +88,7 @@ struct Consumer::State {
       } else {
         rd_kafka_assign(rk, parts);
       }
+      tell("assigned", parts);
       return;
     }
     // Revoked: what was written is committed now, so the next owner starts after it; what
@@ -107,6 +113,49 @@ struct Consumer::State {
     } else {
       rd_kafka_assign(rk, nullptr);
     }
+    tell("revoked", parts);
+  }
+
+  // With acknowledgements, a partition's commit lags behind what this process handed out: the
+  // records in between are still in the pipe (an sp-agg window holds them) and will be
+  // acknowledged. A partition that comes back to this process (revoked and re-assigned in one
+  // rebalance, or later) must not start at the commit, or those records are read, and counted,
+  // twice. It goes on after what it handed out, or at the group's commit when another member
+  // got further meanwhile. Acknowledgements below the commit are then ignored.
+  void resume_returning(rd_kafka_topic_partition_list_t* parts, const std::vector<int>& returning) {
+    if (returning.empty()) return;
+    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(returning.size()));
+    for (int i : returning) rd_kafka_topic_partition_list_add(list, parts->elems[i].topic, parts->elems[i].partition);
+    // Blocking (one OffsetFetch round trip); without an answer the commit is taken as unknown.
+    bool known = rd_kafka_committed(rk, list, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (int k = 0; k < list->cnt; ++k) {
+      rd_kafka_topic_partition_t& e = parts->elems[returning[static_cast<size_t>(k)]];
+      Partition p{e.topic, e.partition};
+      int64_t committed = known && list->elems[k].err == RD_KAFKA_RESP_ERR_NO_ERROR ? list->elems[k].offset : -1;
+      if (e.offset >= 0) committed = std::max(committed, e.offset);  // a resume position set above
+      int64_t start = std::max(committed, handed_out[p]);
+      e.offset = start;
+      if (committed >= 0) {
+        auto w = written.find(p);
+        if (w == written.end() || w->second < committed) written[p] = committed;
+      }
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+
+  void tell(const char* what, const rd_kafka_topic_partition_list_t* parts) const {
+    if (!opts.on_assignment || parts->cnt == 0) return;
+    std::string msg = std::string("partitions ") + what + " ";
+    auto name = [](const std::string& t, int32_t id) { return t + "/" + std::to_string(id); };
+    for (int i = 0; i < parts->cnt; ++i) msg += (i ? ", " : "") + name(parts->elems[i].topic, parts->elems[i].partition);
+    msg += "; now ";
+    if (assigned.empty()) msg += "none";
+    bool first = true;
+    for (const auto& [t, id] : assigned) {
+      msg += (first ? "" : ", ") + name(t, id);
+      first = false;
+    }
+    opts.on_assignment(msg);
   }
 };
 
@@ -272,7 +321,13 @@ void Consumer::poll(std::vector<Message>& out, size_t max, int timeout_ms) {
     int64_t& next = s_->batch_next[{std::string(msg.topic), m->partition}];
     next = std::max(next, m->offset + 1);
   }
+  for (const auto& [p, next] : s_->batch_next) {
+    int64_t& h = s_->handed_out[p];
+    h = std::max(h, next);
+  }
 }
+
+void Consumer::set_manual_commits() { s_->manual = true; }
 
 bool Consumer::all_at_end() const { return !s_->assigned.empty() && s_->at_end.size() >= s_->assigned.size(); }
 
@@ -286,7 +341,7 @@ void Consumer::acknowledge(std::string_view topic, int32_t partition, int64_t ne
 }
 
 void Consumer::commit(bool sync) {
-  if (manual_) s_->batch_next.clear();
+  if (s_->manual) s_->batch_next.clear();
   for (const auto& [p, next] : s_->batch_next) {
     // A partition revoked since the poll is no longer ours to commit.
     if (!s_->assigned.count(p)) continue;
@@ -302,7 +357,7 @@ void Consumer::commit(bool sync) {
 void Consumer::close() {
   if (!s_->rk) return;
   s_->release();
-  if (manual_) s_->batch_next.clear();
+  if (s_->manual) s_->batch_next.clear();
   for (const auto& [p, next] : s_->batch_next)
     if (s_->assigned.count(p)) s_->written[p] = next;
   s_->batch_next.clear();

@@ -3,6 +3,7 @@
 // committed only when the caller says its records are written: auto-commit is off.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +22,8 @@ struct ConsumerOptions {
   StartAt start = StartAt::kStored;
   bool report_end = false;      // enable.partition.eof: know when every partition is at its end
   double connect_timeout = 10;  // seconds
+  // Told of every change of this member's assignment ("partitions assigned ev/3; now ev/0, ev/3").
+  std::function<void(const std::string&)> on_assignment;
 };
 
 // One message, valid until the next poll().
@@ -55,7 +58,9 @@ class Consumer {
   void commit(bool sync);
   // End-to-end acknowledgements: offsets are committed only as acknowledge() reports them,
   // not as messages are polled.
-  void set_manual_commits() { manual_ = true; }
+  // A partition that comes back to this process resumes after what it already handed out (its
+  // records are still in the pipe), or at the group's commit if another member went further.
+  void set_manual_commits();
   // The records of `topic`/`partition` before offset `next` are safe: commit up to there with
   // the next commit() (ignored for a partition not assigned to this member).
   void acknowledge(std::string_view topic, int32_t partition, int64_t next);
@@ -68,7 +73,6 @@ class Consumer {
   void subscribe();
   void assign_all();
   std::unique_ptr<State> s_;
-  bool manual_ = false;
 };
 
 }  // namespace sp::connect::kafka
