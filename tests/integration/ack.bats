@@ -294,7 +294,8 @@ AGG=(sp-agg --window tumbling:1s --time ts --max-delay 5s --group-by service --a
   wait_for 30 bash -c '(( $(partitions_of 2 | wc -l) == 3 ))' || fail "member 2 got no partitions: $(cat m2.err)"
   pkill -TERM -f -- "--ack m2.sock --ack-timeout" || fail "member 2 not found"
   wait "$member2" || true
-  wait_for 30 bash -c '(( $(partitions_of 1 | wc -l) == 6 ))' || fail "the partitions did not come back: $(cat m1.err)"
+  wait_for 60 bash -c '(( $(partitions_of 1 | wc -l) == 6 ))' ||
+    fail "the partitions did not come back: member 1: $(cat m1.err); member 2: $(cat m2.err)"
   grep -q 'revoked' m1.err || fail "member 1 never gave up a partition: $(cat m1.err)"
   # The rest of the records; then the end.
   "$FEED" - 6000 3000 | tail -n +3001 | sp-sink "kafka://$KAFKA/ev?key=service" --flush-interval 10ms 2>> producer.err

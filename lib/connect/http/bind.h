@@ -2,7 +2,10 @@
 #pragma once
 #include <httplib.h>
 
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "io/error.h"
 
@@ -21,6 +24,20 @@ inline int bind_server(httplib::Server& server, const std::string& host, int por
   if (bound <= 0)
     throw Error(std::string(scheme) + "://" + host + ":" + std::to_string(port) + ": cannot listen (address in use?)");
   return bound;
+}
+
+// Serves until stop_server(); `finished` is set when serving has ended (also on failure).
+inline void run_server(httplib::Server& server, std::atomic<bool>& finished) {
+  server.listen_after_bind();
+  finished = true;
+}
+
+// Ends run_server() on another thread. cpp-httplib's stop() does nothing until the server
+// runs, so a stop that comes before the serving thread got there (a short input on a busy
+// machine) would be lost and the serving thread never end: wait for it to run first.
+inline void stop_server(httplib::Server& server, const std::atomic<bool>& finished) {
+  while (!server.is_running() && !finished) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  server.stop();
 }
 
 }  // namespace sp::connect::http

@@ -10,6 +10,7 @@ struct Listener::Impl {
   std::string host, path;
   int port;
   httplib::Server server;
+  std::atomic<bool> finished{false};  // run() has returned
 };
 
 Listener::Listener(std::string host, int port, std::string path, size_t max_body_bytes, Handler handler)
@@ -38,8 +39,8 @@ Listener::~Listener() = default;
 
 int Listener::bind() { return bind_server(impl_->server, impl_->host, impl_->port, "http-listen"); }
 
-void Listener::run() { impl_->server.listen_after_bind(); }
+void Listener::run() { run_server(impl_->server, impl_->finished); }
 
-void Listener::stop() { impl_->server.stop(); }
+void Listener::stop() { stop_server(impl_->server, impl_->finished); }
 
 }  // namespace sp::connect::http

@@ -20,6 +20,7 @@ struct Server::Impl {
   int port;
   int worker_nice = 0;
   httplib::Server server;
+  std::atomic<bool> finished{false};  // run() has returned
   std::function<bool(const GetRequest&, GetReply&)> before;
   std::vector<std::pair<std::string, std::string>> headers;
 };
@@ -124,8 +125,8 @@ void Server::always_add_headers(std::vector<std::pair<std::string, std::string>>
 
 int Server::bind() { return bind_server(impl_->server, impl_->host, impl_->port, "http"); }
 
-void Server::run() { impl_->server.listen_after_bind(); }
+void Server::run() { run_server(impl_->server, impl_->finished); }
 
-void Server::stop() { impl_->server.stop(); }
+void Server::stop() { stop_server(impl_->server, impl_->finished); }
 
 }  // namespace sp::connect::http
