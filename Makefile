@@ -4,6 +4,8 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
+# Tests mostly wait (servers, timeouts): twice as many at once as there are cores.
+TEST_JOBS  ?= $(shell echo $$(( $(JOBS) * 2 )))
 SHARED     ?= $(abspath ../shared)
 
 .PHONY: all demo check deps deps-build web-deps build test asan bench install package clean
@@ -30,13 +32,13 @@ demo: deps-build web-deps
 	tests/demo $(BUILD) $(SHARED)
 
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(TEST_JOBS)
 
 # The unit and CLI tests again, built with AddressSanitizer and UndefinedBehaviorSanitizer.
 asan: web-deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSP_SANITIZE=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|cli'
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(TEST_JOBS) -L 'unit|cli'
 
 check: deps
 	$(MAKE) asan
