@@ -21,7 +21,8 @@ load test_helper
 
 @test "cpack -G DEB builds a package with the programs and runtime dependencies" {
   cp -r "$SP_BIN_DIR/CPackConfig.cmake" .
-  run -0 cpack -G DEB -B "$BATS_TEST_TMPDIR/pkg" --config "$SP_BIN_DIR/CPackConfig.cmake"
+  # gzip instead of the default xz: the same package, compressed in a fraction of the time.
+  run -0 cpack -G DEB -D CPACK_DEBIAN_COMPRESSION_TYPE=gzip -B "$BATS_TEST_TMPDIR/pkg" --config "$SP_BIN_DIR/CPackConfig.cmake"
   local deb
   deb=$(ls pkg/*.deb)
   [[ -n $deb ]]
