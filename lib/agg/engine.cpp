@@ -8,6 +8,7 @@
 #include "expr/time.h"
 #include "io/error.h"
 #include "io/stop.h"
+#include "json/check.h"
 #include "json/writer.h"
 
 namespace sp::agg {
@@ -454,6 +455,11 @@ void Engine::process(const io::Line& line, std::string_view source) {
 // Places one record in its windows; true when a window holds it (its position, if any, is
 // then held until that window is emitted).
 bool Engine::place(const io::Line& line, std::string_view source, std::string_view positions) {
+  if (std::string deep = json::too_deep(line.view()); !deep.empty()) {
+    malformed_->add();
+    prog_.reject({source, line.number, line.offset, deep, line.view(), false, line.size, {}});
+    return false;
+  }
   simdjson::ondemand::document doc;
   simdjson::error_code err =
       parser_.iterate(simdjson::padded_string_view(line.data, line.size, line.capacity)).get(doc);
