@@ -156,6 +156,11 @@ int body(sp::cli::Program& prog) {
       ->type_name("SIZE")
       ->default_str("16M")
       ->group(g);
+  app.add_option("--max-connections", o.http.max_connections,
+                 "http-listen://: connections held at once (8 served, the rest waiting); more are answered 503")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber.description(""))
+      ->group(g);
 
   g = "Acknowledgements";
   app.add_option("--ack", o.ack,
