@@ -530,7 +530,11 @@ int Engine::run() {
   compile();
 
   out_ = prog_.open_output();
-  if (!o_.late.empty()) late_out_ = io::Output::open(o_.late);
+  if (!o_.late.empty()) {
+    io::OutputOptions late_opts;
+    late_opts.mode = 0600;  // records, like dead letters: private
+    late_out_ = io::Output::open(o_.late, late_opts);
+  }
   key_.assign(8, '\0');
   if (!o_.state.empty()) load_state();
   int64_t now = wall_ns();
