@@ -1,5 +1,6 @@
 // sp-ingest: read files (followed through rotation), stdin, HTTP, Kafka or MQTT and write NDJSON records.
 #include "cli/program.h"
+#include "connect/http/headers.h"
 #include "connect/kafka/config.h"
 #include "io/error.h"
 #include "ingest/ingest.h"
@@ -135,13 +136,10 @@ int body(sp::cli::Program& prog) {
   app.add_option_function<std::string>(
          "--header",
          [&o](const std::string& v) {
-           size_t colon = v.find(':');
-           if (colon == std::string::npos || colon == 0)
-             throw sp::UsageError("--header: expected 'Name: value', got '" + v + "'");
-           size_t start = v.find_first_not_of(' ', colon + 1);
-           o.http.headers.emplace_back(v.substr(0, colon), start == std::string::npos ? "" : v.substr(start));
+           for (auto& h : sp::connect::http::parse_header_arg(v, "--header")) o.http.headers.push_back(std::move(h));
          },
-         "http://: send this header ('Name: value'; repeatable), e.g. an Authorization")
+         "http://: send this header ('Name: value'; repeatable), e.g. an Authorization; @FILE sends the "
+         "headers in FILE, one per line")
       ->type_name("HEADER")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->group(g);

@@ -110,7 +110,9 @@ int body(sp::cli::Program& prog) {
       ->check(CLI::ExistingFile.description(""))
       ->group(g);
   g = "HTTP";
-  app.add_option("--header", opts.headers, "Extra request header, 'Name: value' (repeatable)")
+  app.add_option("--header", opts.headers,
+                 "Extra request header, 'Name: value' (repeatable); @FILE adds the headers in FILE, one per line "
+                 "(a token stays off the command line)")
       ->allow_extra_args(false)
       ->type_name("HEADER")
       ->group(g);

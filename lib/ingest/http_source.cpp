@@ -113,7 +113,7 @@ class Poller {
         std::lock_guard<std::mutex> lock(e_.mutex());
         e_.refresh_clock();
         e_.stats().bytes_in.add(res.body.size());
-        RecordOrigin origin{url, true, nullptr, 0, 0, 0, {}, {}, 0};
+        RecordOrigin origin{where, true, nullptr, 0, 0, 0, {}, {}, 0};  // _src.url without a password
         simdjson::dom::array arr;
         if (!items.get_array().get(arr)) {
           for (simdjson::dom::element el : arr) emit(el, origin);
