@@ -202,13 +202,17 @@ int body(sp::cli::Program& prog) {
                  "mqtt://: read the password for --user from the first line of FILE (never printed)")
       ->type_name("FILE")
       ->group(g);
-  app.add_option("--cafile", o.mqtt.access.cafile, "mqtts://: trust the CA certificates in FILE (PEM) instead of the system's")
+  app.add_option("--cafile", o.mqtt.access.cafile,
+                 "mqtts://, https://: trust the CA certificates in FILE (PEM) instead of the system's")
       ->type_name("FILE")
       ->group(g);
-  app.add_option("--cert", o.mqtt.access.cert, "mqtts://: client certificate (PEM)")->type_name("FILE")->group(g);
-  app.add_option("--key", o.mqtt.access.key, "mqtts://: private key of --cert (PEM)")->type_name("FILE")->group(g);
+  app.add_option("--cert", o.mqtt.access.cert, "mqtts://, https://: client certificate (PEM)")->type_name("FILE")->group(g);
+  app.add_option("--key", o.mqtt.access.key, "mqtts://, https://: private key of --cert (PEM)")->type_name("FILE")->group(g);
 
   prog.parse();
+  o.http.ca_file = o.mqtt.access.cafile;
+  o.http.cert = o.mqtt.access.cert;
+  o.http.key = o.mqtt.access.key;
   o.mqtt.connect_timeout = o.kafka.connect_timeout;
   o.kafka.properties = sp::connect::kafka::user_properties(kafka_config, x_args);
   return sp::ingest::run(prog, o);

@@ -76,7 +76,7 @@ class Poller {
   bool poll_once() {
     std::string url = url_;
     for (int page = 0; page < 10000 && !io::stop_requested(); ++page) {
-      web::FetchRequest req{url, opts_.headers, 30};
+      web::FetchRequest req{url, opts_.headers, 30, opts_.ca_file, opts_.cert, opts_.key};
       bool first = page == 0;
       if (first && !etag_.empty()) req.headers.emplace_back("If-None-Match", etag_);
       if (first && !last_modified_.empty()) req.headers.emplace_back("If-Modified-Since", last_modified_);

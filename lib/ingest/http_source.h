@@ -29,6 +29,7 @@ struct HttpOptions {
   std::string auth_token_file;
   size_t max_body_bytes = 16u << 20;
   size_t max_connections = 64;
+  std::string ca_file, cert, key;  // https://: --cafile, --cert, --key
 };
 
 // Polls `url` (once, or every interval with follow) until a stop is requested. Failures are

@@ -13,6 +13,7 @@ class HttpSink : public Sink {
  public:
   HttpSink(const std::string& url, const Endpoint& endpoint, const Options& opts)
       : url_(url), where_(endpoint.redacted()), array_(opts.http_array), client_(where_, opts.timeout) {
+    client_.set_tls(opts.mqtt.cafile, opts.mqtt.cert, opts.mqtt.key);
     // The query string belongs to the server: every parameter is its, none ours.
     for (const auto& [k, v] : endpoint.params()) endpoint.param(k);
     headers_.push_back(array_ ? "Content-Type: application/json" : "Content-Type: application/x-ndjson");

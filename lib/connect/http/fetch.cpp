@@ -56,8 +56,9 @@ FetchResponse fetch(const FetchRequest& req) {
     if (colon != std::string::npos) password = percent_decode(userinfo.substr(colon + 1));
     origin.erase(start, at + 1 - start);
   }
-  httplib::Client cli(origin);
+  httplib::Client cli = req.cert.empty() ? httplib::Client(origin) : httplib::Client(origin, req.cert, req.key);
   if (!user.empty() || !password.empty()) cli.set_basic_auth(user.c_str(), password.c_str());
+  if (!req.ca_file.empty()) cli.set_ca_cert_path(req.ca_file.c_str());
   if (!cli.is_valid()) {
     out.error = "cannot use this URL (https needs OpenSSL support)";
     return out;
