@@ -2,7 +2,10 @@
 #pragma once
 #include <httplib.h>
 
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "io/error.h"
 
@@ -21,6 +24,17 @@ inline int bind_server(httplib::Server& server, const std::string& host, int por
   if (bound <= 0)
     throw Error(std::string(scheme) + "://" + host + ":" + std::to_string(port) + ": cannot listen (address in use?)");
   return bound;
+}
+
+// Stops a server whose listening thread may not have entered listen_after_bind() yet:
+// cpp-httplib's stop() does nothing until the server runs, and the late listen would then wait
+// in accept() for ever (seen with sp-serve --exit-at-eof on a short input under load). Waits
+// until it runs or `returned` (set when listen_after_bind() came back), at most 10 s.
+inline void stop_server(httplib::Server& server, const std::atomic<bool>& returned) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!server.is_running() && !returned.load() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  server.stop();
 }
 
 }  // namespace sp::connect::http

@@ -12,6 +12,7 @@ struct Listener::Impl {
   int port;
   httplib::Server server;
   std::atomic<uint64_t> refused{0};
+  std::atomic<bool> returned{false};
 };
 
 Listener::Listener(std::string host, int port, std::string path, ListenerLimits limits, Handler handler)
@@ -54,9 +55,12 @@ Listener::~Listener() = default;
 
 int Listener::bind() { return bind_server(impl_->server, impl_->host, impl_->port, "http-listen"); }
 
-void Listener::run() { impl_->server.listen_after_bind(); }
+void Listener::run() {
+  impl_->server.listen_after_bind();
+  impl_->returned = true;
+}
 
-void Listener::stop() { impl_->server.stop(); }
+void Listener::stop() { stop_server(impl_->server, impl_->returned); }
 
 uint64_t Listener::refused() const { return impl_->refused.load(std::memory_order_relaxed); }
 

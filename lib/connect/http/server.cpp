@@ -22,6 +22,7 @@ struct Server::Impl {
   httplib::Server server;
   std::function<bool(const GetRequest&, GetReply&)> before;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::atomic<bool> returned{false};
 };
 
 namespace {
@@ -124,8 +125,11 @@ void Server::always_add_headers(std::vector<std::pair<std::string, std::string>>
 
 int Server::bind() { return bind_server(impl_->server, impl_->host, impl_->port, "http"); }
 
-void Server::run() { impl_->server.listen_after_bind(); }
+void Server::run() {
+  impl_->server.listen_after_bind();
+  impl_->returned = true;
+}
 
-void Server::stop() { impl_->server.stop(); }
+void Server::stop() { stop_server(impl_->server, impl_->returned); }
 
 }  // namespace sp::connect::http
