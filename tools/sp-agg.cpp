@@ -89,7 +89,7 @@ int body(sp::cli::Program& prog) {
   app.add_option("--max-groups", o.max_groups,
                  "Hold at most N open window-and-group results; beyond, emit the least recently updated early")
       ->type_name("N")
-      ->default_str("0 (no limit)")
+      ->default_str("1000000 (0: no limit)")
       ->group(s);
   app.add_option("--state", o.state, "Save open windows here on SIGTERM/SIGINT and restore them at start")
       ->type_name("FILE")

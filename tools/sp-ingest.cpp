@@ -1,5 +1,6 @@
 // sp-ingest: read files (followed through rotation), stdin, HTTP, Kafka or MQTT and write NDJSON records.
 #include "cli/program.h"
+#include "connect/http/headers.h"
 #include "connect/kafka/config.h"
 #include "io/error.h"
 #include "ingest/ingest.h"
@@ -135,13 +136,10 @@ int body(sp::cli::Program& prog) {
   app.add_option_function<std::string>(
          "--header",
          [&o](const std::string& v) {
-           size_t colon = v.find(':');
-           if (colon == std::string::npos || colon == 0)
-             throw sp::UsageError("--header: expected 'Name: value', got '" + v + "'");
-           size_t start = v.find_first_not_of(' ', colon + 1);
-           o.http.headers.emplace_back(v.substr(0, colon), start == std::string::npos ? "" : v.substr(start));
+           for (auto& h : sp::connect::http::parse_header_arg(v, "--header")) o.http.headers.push_back(std::move(h));
          },
-         "http://: send this header ('Name: value'; repeatable), e.g. an Authorization")
+         "http://: send this header ('Name: value'; repeatable), e.g. an Authorization; @FILE sends the "
+         "headers in FILE, one per line")
       ->type_name("HEADER")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->group(g);
@@ -155,6 +153,11 @@ int body(sp::cli::Program& prog) {
          "http-listen://: larger request bodies are refused with 413")
       ->type_name("SIZE")
       ->default_str("16M")
+      ->group(g);
+  app.add_option("--max-connections", o.http.max_connections,
+                 "http-listen://: connections held at once (8 served, the rest waiting); more are answered 503")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber.description(""))
       ->group(g);
 
   g = "Acknowledgements";
@@ -199,13 +202,17 @@ int body(sp::cli::Program& prog) {
                  "mqtt://: read the password for --user from the first line of FILE (never printed)")
       ->type_name("FILE")
       ->group(g);
-  app.add_option("--cafile", o.mqtt.access.cafile, "mqtts://: trust the CA certificates in FILE (PEM) instead of the system's")
+  app.add_option("--cafile", o.mqtt.access.cafile,
+                 "mqtts://, https://: trust the CA certificates in FILE (PEM) instead of the system's")
       ->type_name("FILE")
       ->group(g);
-  app.add_option("--cert", o.mqtt.access.cert, "mqtts://: client certificate (PEM)")->type_name("FILE")->group(g);
-  app.add_option("--key", o.mqtt.access.key, "mqtts://: private key of --cert (PEM)")->type_name("FILE")->group(g);
+  app.add_option("--cert", o.mqtt.access.cert, "mqtts://, https://: client certificate (PEM)")->type_name("FILE")->group(g);
+  app.add_option("--key", o.mqtt.access.key, "mqtts://, https://: private key of --cert (PEM)")->type_name("FILE")->group(g);
 
   prog.parse();
+  o.http.ca_file = o.mqtt.access.cafile;
+  o.http.cert = o.mqtt.access.cert;
+  o.http.key = o.mqtt.access.key;
   o.mqtt.connect_timeout = o.kafka.connect_timeout;
   o.kafka.properties = sp::connect::kafka::user_properties(kafka_config, x_args);
   return sp::ingest::run(prog, o);

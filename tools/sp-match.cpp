@@ -75,7 +75,7 @@ int body(sp::cli::Program& prog) {
   app.add_option("--max-keys", o.max_keys,
                  "Hold open matches for at most N keys; beyond, decide the least recently active key early")
       ->type_name("N")
-      ->default_str("0 (no limit)")
+      ->default_str("1000000 (0: no limit)")
       ->group(t);
   app.add_option("--max-runs", o.max_runs, "Keep at most N partial matches per start event")
       ->type_name("N")

@@ -92,9 +92,11 @@ int body(sp::cli::Program& prog) {
   app.add_option("--warmup", opts.anomaly_params.warmup, "Values per key seen before any is flagged")
       ->type_name("N")
       ->group(g);
-  app.add_option("--max-keys", opts.anomaly_params.max_keys, "Most keys tracked; records of further keys are not scored")
+  app.add_option("--max-keys", opts.anomaly_params.max_keys,
+                 "Most keys tracked (default 100000, hst 2000); records of further keys are not scored")
       ->type_name("N")
       ->check(CLI::PositiveNumber.description(""))
+      ->default_str("")
       ->group(g);
 
   app.add_option("--digits", opts.digits, "Significant digits of the numbers added (0: as many as needed to be exact)")

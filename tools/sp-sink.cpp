@@ -110,7 +110,9 @@ int body(sp::cli::Program& prog) {
       ->check(CLI::ExistingFile.description(""))
       ->group(g);
   g = "HTTP";
-  app.add_option("--header", opts.headers, "Extra request header, 'Name: value' (repeatable)")
+  app.add_option("--header", opts.headers,
+                 "Extra request header, 'Name: value' (repeatable); @FILE adds the headers in FILE, one per line "
+                 "(a token stays off the command line)")
       ->allow_extra_args(false)
       ->type_name("HEADER")
       ->group(g);
@@ -148,11 +150,12 @@ int body(sp::cli::Program& prog) {
                  "mqtt://: read the password for --user from the first line of FILE (never printed)")
       ->type_name("FILE")
       ->group(g);
-  app.add_option("--cafile", opts.mqtt.cafile, "mqtts://: trust the CA certificates in FILE (PEM) instead of the system's")
+  app.add_option("--cafile", opts.mqtt.cafile,
+                 "mqtts://, https://, s3:// (https endpoint): trust the CA certificates in FILE (PEM) instead of the system's")
       ->type_name("FILE")
       ->group(g);
-  app.add_option("--cert", opts.mqtt.cert, "mqtts://: client certificate (PEM)")->type_name("FILE")->group(g);
-  app.add_option("--key", opts.mqtt.key, "mqtts://: private key of --cert (PEM)")->type_name("FILE")->group(g);
+  app.add_option("--cert", opts.mqtt.cert, "mqtts://, https://: client certificate (PEM)")->type_name("FILE")->group(g);
+  app.add_option("--key", opts.mqtt.key, "mqtts://, https://: private key of --cert (PEM)")->type_name("FILE")->group(g);
   prog.parse();
   opts.kafka_properties = sp::connect::kafka::user_properties(kafka_config, x_args);
   auto endpoint = sp::sink::Endpoint::parse(opts.destination);

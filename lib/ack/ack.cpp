@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -87,7 +88,9 @@ AckServer::AckServer(std::string path) : path_(std::move(path)) {
     ::close(listen_fd_);
     throw Error("--ack " + path_ + ": cannot listen: " + why);
   }
-  if (::listen(listen_fd_, 8) != 0 || ::pipe2(wake_, O_CLOEXEC) != 0) {
+  // Whoever can connect can acknowledge (and so commit) positions: only our user, before
+  // listen() lets anyone in.
+  if (::chmod(path_.c_str(), 0600) != 0 || ::listen(listen_fd_, 8) != 0 || ::pipe2(wake_, O_CLOEXEC) != 0) {
     std::string why = strerror(errno);
     ::close(listen_fd_);
     ::unlink(path_.c_str());

@@ -8,6 +8,7 @@
 #include "expr/time.h"
 #include "io/error.h"
 #include "io/stop.h"
+#include "json/check.h"
 #include "json/writer.h"
 
 namespace sp::agg {
@@ -454,6 +455,11 @@ void Engine::process(const io::Line& line, std::string_view source) {
 // Places one record in its windows; true when a window holds it (its position, if any, is
 // then held until that window is emitted).
 bool Engine::place(const io::Line& line, std::string_view source, std::string_view positions) {
+  if (std::string deep = json::too_deep(line.view()); !deep.empty()) {
+    malformed_->add();
+    prog_.reject({source, line.number, line.offset, deep, line.view(), false, line.size, {}});
+    return false;
+  }
   simdjson::ondemand::document doc;
   simdjson::error_code err =
       parser_.iterate(simdjson::padded_string_view(line.data, line.size, line.capacity)).get(doc);
@@ -524,7 +530,11 @@ int Engine::run() {
   compile();
 
   out_ = prog_.open_output();
-  if (!o_.late.empty()) late_out_ = io::Output::open(o_.late);
+  if (!o_.late.empty()) {
+    io::OutputOptions late_opts;
+    late_opts.mode = 0600;  // records, like dead letters: private
+    late_out_ = io::Output::open(o_.late, late_opts);
+  }
   key_.assign(8, '\0');
   if (!o_.state.empty()) load_state();
   int64_t now = wall_ns();

@@ -26,7 +26,7 @@ struct Options {
   std::string where, having;
   std::string max_delay = "0s", allowed_lateness = "0s", idle_timeout;
   std::string late;               // path for records too late for their windows
-  uint64_t max_groups = 0;        // 0: unbounded
+  uint64_t max_groups = 1000000;  // 0: unbounded
   std::string state;              // --state FILE
   std::string checkpoint_interval;
 };

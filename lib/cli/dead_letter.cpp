@@ -1,5 +1,6 @@
 #include "cli/dead_letter.h"
 
+#include "cli/redact.h"
 #include "json/writer.h"
 
 namespace sp::cli {
@@ -18,10 +19,11 @@ void DeadLetter::write(const Rejection& r) {
   if (!out_) return;
   line_.clear();
   json::ObjectWriter w(line_);
-  if (!r.source.empty()) w.str("source", r.source);
+  // The raw text is the record as it came; what the program says about it is redacted.
+  if (!r.source.empty()) w.str("source", needs_redaction(r.source) ? redact(r.source) : r.source);
   w.uinteger("line", r.line);
   w.uinteger("offset", r.offset);
-  w.str("error", r.error);
+  w.str("error", needs_redaction(r.error) ? redact(r.error) : r.error);
   w.str("raw", r.raw);
   if (!json::is_valid_utf8(r.raw)) {
     w.key("raw_base64");

@@ -4,10 +4,16 @@
 
 #include <string>
 
+#include "cli/redact.h"
+
 namespace sp::cli {
 namespace {
 
-void emit(const std::string& program, std::string_view msg) {
+void emit(const std::string& program, std::string_view text) {
+  // Whatever a message quotes (a URI, a server's answer), no credential reaches stderr.
+  std::string redacted;
+  std::string_view msg = text;
+  if (needs_redaction(text)) msg = redacted = redact(text);
   std::string line;
   line.reserve(program.size() + msg.size() + 3);
   line += program;

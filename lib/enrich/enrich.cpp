@@ -15,6 +15,7 @@
 #include "expr/evaluator.h"
 #include "io/error.h"
 #include "io/stop.h"
+#include "json/check.h"
 #include "json/flatten.h"
 #include "json/splice.h"
 #include "json/writer.h"
@@ -400,6 +401,11 @@ int run(cli::Program& prog, const Options& o) {
       std::string msg = "line is " + std::to_string(line.total_size) + " bytes, longer than --max-line-bytes (" +
                         std::to_string(opts.max_line_bytes) + ")";
       prog.reject({source, line.number, line.offset, msg, line.view(), true, line.total_size, {}});
+      return;
+    }
+    if (std::string deep = json::too_deep(line.view()); !deep.empty()) {
+      malformed.add();
+      prog.reject({source, line.number, line.offset, deep, line.view(), false, line.size, {}});
       return;
     }
     simdjson::ondemand::document doc;

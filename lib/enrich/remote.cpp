@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "connect/redis/lookup.h"
+#include "connect/redis/password.h"
 #include "connect/sqlite/lookup.h"
 #include "connect/uri.h"
 #include "enrich/lru.h"
@@ -225,6 +226,7 @@ std::unique_ptr<Lookup> open_redis_lookup(const LookupSpec& spec, const std::str
     authority = authority.substr(at + 1);
     shown += "***@";
   }
+  ep.password = connect::redis::password_or_env(ep.password);
   if (!authority.empty()) {
     size_t colon = authority.rfind(':');
     ep.host = authority.substr(0, colon);

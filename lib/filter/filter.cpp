@@ -8,6 +8,7 @@
 #include "expr/functions.h"
 #include "io/error.h"
 #include "io/stop.h"
+#include "json/check.h"
 #include "json/splice.h"
 #include "json/writer.h"
 
@@ -111,6 +112,11 @@ int run(cli::Program& prog, const Options& o) {
         continue;
       }
       if (parse) {
+        if (std::string deep = json::too_deep(line.view()); !deep.empty()) {
+          malformed.add();
+          prog.reject({source, line.number, line.offset, deep, line.view(), false, line.size, {}});
+          continue;
+        }
         simdjson::ondemand::document doc;
         simdjson::error_code err =
             parser.iterate(simdjson::padded_string_view(line.data, line.size, line.capacity)).get(doc);

@@ -76,7 +76,7 @@ class Poller {
   bool poll_once() {
     std::string url = url_;
     for (int page = 0; page < 10000 && !io::stop_requested(); ++page) {
-      web::FetchRequest req{url, opts_.headers, 30};
+      web::FetchRequest req{url, opts_.headers, 30, opts_.ca_file, opts_.cert, opts_.key};
       bool first = page == 0;
       if (first && !etag_.empty()) req.headers.emplace_back("If-None-Match", etag_);
       if (first && !last_modified_.empty()) req.headers.emplace_back("If-Modified-Since", last_modified_);
@@ -113,7 +113,7 @@ class Poller {
         std::lock_guard<std::mutex> lock(e_.mutex());
         e_.refresh_clock();
         e_.stats().bytes_in.add(res.body.size());
-        RecordOrigin origin{url, true, nullptr, 0, 0, 0, {}, {}, 0};
+        RecordOrigin origin{where, true, nullptr, 0, 0, 0, {}, {}, 0};  // _src.url without a password
         simdjson::dom::array arr;
         if (!items.get_array().get(arr)) {
           for (simdjson::dom::element el : arr) emit(el, origin);
@@ -156,6 +156,15 @@ std::string json_error(const std::string& msg) {
   return out;
 }
 
+// Compares in time that depends on the lengths only, so that response times do not tell how
+// much of a guessed token was right.
+bool same_secret(std::string_view given, std::string_view expected) {
+  unsigned char diff = given.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < expected.size(); ++i)
+    diff |= static_cast<unsigned char>(expected[i] ^ (i < given.size() ? given[i] : 0));
+  return diff == 0;
+}
+
 }  // namespace
 
 void poll_http(const std::string& url, const HttpOptions& opts, Emitter& emitter) {
@@ -169,9 +178,10 @@ void listen_http(const std::string& uri, const HttpOptions& opts, Emitter& emitt
   std::string hostport = rest.substr(0, slash);
   std::string path = slash == std::string::npos ? "/" : rest.substr(slash);
   size_t colon = hostport.rfind(':');
-  if (colon == std::string::npos || colon == 0)
-    throw UsageError(uri + ": expected http-listen://ADDRESS:PORT/PATH");
-  std::string host = hostport.substr(0, colon);
+  if (colon == std::string::npos)
+    throw UsageError(uri + ": expected http-listen://ADDRESS:PORT/PATH (or http-listen://:PORT/PATH for 127.0.0.1)");
+  std::string host = colon == 0 ? "127.0.0.1" : hostport.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   int port = 0;
   try {
     port = std::stoi(hostport.substr(colon + 1));
@@ -187,10 +197,10 @@ void listen_http(const std::string& uri, const HttpOptions& opts, Emitter& emitt
     while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
     if (token.empty()) throw UsageError("--auth-token-file: " + opts.auth_token_file + " is empty");
   }
-  std::string source = "http-listen://" + hostport + path;
+  std::string source = "http-listen://" + (colon == 0 ? host + hostport : hostport) + path;
 
   auto handler = [&emitter, token, source](const web::PostRequest& req) -> web::PostReply {
-    if (!token.empty() && req.authorization != "Bearer " + token)
+    if (!token.empty() && !same_secret(req.authorization, "Bearer " + token))
       return {401, json_error("missing or wrong bearer token")};
     const std::string& body = req.body;
     size_t first = body.find_first_not_of(" \t\r\n");
@@ -241,13 +251,29 @@ void listen_http(const std::string& uri, const HttpOptions& opts, Emitter& emitt
     return {200, "{\"accepted\":" + std::to_string(records.size()) + "}"};
   };
 
-  web::Listener listener(host, port, path, opts.max_body_bytes, handler);
+  web::ListenerLimits limits;
+  limits.max_body_bytes = opts.max_body_bytes;
+  limits.max_connections = opts.max_connections;
+  web::Listener listener(host, port, path, limits, handler);
   int bound = listener.bind();
-  emitter.program().report().warn("listening on http://" + host + ":" + std::to_string(bound) + path);
+  auto& rep = emitter.program().report();
+  std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  rep.warn("listening on http://" + shown + ":" + std::to_string(bound) + path);
   std::thread server([&] { listener.run(); });
-  while (!io::stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  bool warned = false;
+  while (!io::stop_requested()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!warned && listener.refused() > 0) {
+      warned = true;
+      rep.warn("more than " + std::to_string(opts.max_connections) +
+               " connections at once (--max-connections): answering the others 503");
+    }
+  }
   listener.stop();
   server.join();
+  if (listener.refused() > 0)
+    rep.warn(std::to_string(listener.refused()) + " connections refused with 503 (--max-connections " +
+             std::to_string(opts.max_connections) + ")");
 }
 
 }  // namespace sp::ingest

@@ -7,7 +7,9 @@
 //   http-listen://ADDR:PORT/PATH  accepts POSTed NDJSON or JSON arrays: 200 once the batch is
 //                        written to the output, 400 with the reason when any line is not JSON
 //                        (nothing of the batch is written), 413 when over --max-body-bytes,
-//                        401 without the bearer token of --auth-token-file.
+//                        401 without the bearer token of --auth-token-file, 503 beyond
+//                        --max-connections at once. Without ADDR (http-listen://:PORT/PATH)
+//                        it listens on 127.0.0.1 only.
 #pragma once
 #include <string>
 #include <utility>
@@ -26,6 +28,8 @@ struct HttpOptions {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string auth_token_file;
   size_t max_body_bytes = 16u << 20;
+  size_t max_connections = 64;
+  std::string ca_file, cert, key;  // https://: --cafile, --cert, --key
 };
 
 // Polls `url` (once, or every interval with follow) until a stop is requested. Failures are

@@ -277,6 +277,29 @@ class Scanner {
 
 Diagnosis diagnose(std::string_view text, size_t max_depth) { return Scanner(text, max_depth).run(); }
 
+std::string too_deep(std::string_view text, size_t max_depth) {
+  if (text.size() <= max_depth) return {};
+  // Depth N needs N opening brackets: a count (which the compiler vectorizes) clears nearly
+  // every line; only those with more brackets than the limit are scanned.
+  size_t opening = 0;
+  for (char c : text) opening += static_cast<size_t>(c == '[') + static_cast<size_t>(c == '{');
+  if (opening <= max_depth) return {};
+  size_t depth = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '"') {
+      for (++i; i < text.size() && text[i] != '"'; ++i)
+        if (text[i] == '\\') ++i;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth)
+        return "nesting deeper than " + std::to_string(max_depth) + " levels (byte " + std::to_string(i + 1) + ")";
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return {};
+}
+
 bool WellFormedChecker::check(const char* data, size_t len) {
   has_document_ = false;
   auto err = parser_.parse(data, len, false).get(doc_);

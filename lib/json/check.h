@@ -17,8 +17,18 @@ struct Diagnosis {
   std::string message;  // e.g. "expected ':' after object key (byte 17)"
 };
 
+// The deepest nesting of arrays and objects a record may have: simdjson's DOM limit, enforced
+// by every stage (the On-Demand ones through too_deep, which their skipping would not check).
+constexpr size_t kMaxDepth = simdjson::DEFAULT_MAX_DEPTH;
+
 // Scans `text` as one JSON document (RFC 8259, nesting at most `max_depth`). Slow path only.
-Diagnosis diagnose(std::string_view text, size_t max_depth = 1024);
+Diagnosis diagnose(std::string_view text, size_t max_depth = kMaxDepth);
+
+// For stages that parse with On-Demand, which skips what a stage does not read without
+// checking its depth: "nesting deeper than N levels (byte B)" when `text` nests arrays and
+// objects deeper than `max_depth` (brackets inside strings do not count), else empty. A line
+// with no more than `max_depth` brackets is answered from a count, without a scan.
+std::string too_deep(std::string_view text, size_t max_depth = kMaxDepth);
 
 class WellFormedChecker {
  public:

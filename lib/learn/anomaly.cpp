@@ -128,6 +128,8 @@ double default_threshold(AnomalyMethod m) {
   return 3.0;
 }
 
+size_t default_max_keys(AnomalyMethod m) { return m == AnomalyMethod::kHst ? 2000 : 100000; }
+
 AnomalyDetector::AnomalyDetector(const AnomalyParams& params, size_t features)
     : params_(params), features_(features) {
   threshold_ = std::isnan(params_.threshold) ? default_threshold(params_.method) : params_.threshold;
@@ -135,6 +137,7 @@ AnomalyDetector::AnomalyDetector(const AnomalyParams& params, size_t features)
   if (params_.method == AnomalyMethod::kHst && params_.window > 65535)
     throw UsageError("--window: at most 65535 for --method hst");
   if (!(params_.alpha > 0 && params_.alpha <= 1)) throw UsageError("--alpha: must be in (0, 1]");
+  if (params_.max_keys == 0) params_.max_keys = default_max_keys(params_.method);
   if (params_.method == AnomalyMethod::kHst) forest_ = std::make_unique<Forest>(params_.trees, params_.height, features, params_.seed);
   scratch_.reserve(params_.window);
   unit_.resize(features);

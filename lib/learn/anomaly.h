@@ -43,8 +43,12 @@ struct AnomalyParams {
   int trees = 25;          // hst
   int height = 8;          // hst
   uint64_t seed = 42;      // hst: the trees' random structure
-  size_t max_keys = 100000;
+  size_t max_keys = 0;      // 0: the method's default (default_max_keys)
 };
+
+// Keys tracked unless --max-keys says otherwise: 100000 (ewma, mad), 2000 for hst, whose
+// state is about 50 KB per key (25 trees of 511 nodes, two windows of masses).
+size_t default_max_keys(AnomalyMethod m);
 
 struct AnomalyResult {
   bool scored = false;  // false: no feature value, or the key limit was reached

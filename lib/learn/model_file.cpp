@@ -161,7 +161,7 @@ std::string model_json(const Model& model, const Metrics* metrics, const std::st
 void save_model(const Model& model, const Metrics* metrics, const std::string& path, const std::string& created_by) {
   std::string text = model_json(model, metrics, created_by);
   std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);  // what was learned stays private
   if (fd < 0) throw Error("cannot write the model to " + tmp + ": " + errno_text(errno));
   try {
     write_all(fd, text, tmp);

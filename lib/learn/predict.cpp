@@ -322,7 +322,8 @@ int predict(cli::Program& prog, PredictOptions& opts) {
   st.bytes_out.set(out->bytes_written());
   if (c_learned.get()) rep.warn("learned from " + std::to_string(c_learned.get()) + " labeled records, progressive validation: " + total.text());
   if (detector && detector->keys_over_limit())
-    rep.warn(std::to_string(detector->keys_over_limit()) + " records not scored for anomalies: more than --max-keys keys");
+    rep.warn(std::to_string(detector->keys_over_limit()) + " records not scored for anomalies: more than --max-keys (" +
+             std::to_string(detector->params().max_keys) + ") keys");
   return prog.finish();
 }
 

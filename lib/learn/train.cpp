@@ -22,7 +22,7 @@ bool file_exists(const std::string& path) {
 // Fails early, before hours of training, when the model cannot be written where asked.
 void check_writable(const std::string& path) {
   std::string probe = path + ".tmp-" + std::to_string(::getpid());
-  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) throw Error("cannot write the model next to " + path + ": " + errno_text(errno));
   ::close(fd);
   ::unlink(probe.c_str());

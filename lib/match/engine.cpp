@@ -8,6 +8,7 @@
 #include "expr/time.h"
 #include "io/error.h"
 #include "io/stop.h"
+#include "json/check.h"
 #include "match/engine_impl.h"
 
 namespace sp::match {
@@ -225,6 +226,11 @@ void Engine::arrive(const io::Line& line, std::string_view source) {
   std::string_view text = line.view();
   size_t first = text.find_first_not_of(" \t");
   expr::Evaluator& ev = time_ev_ ? *time_ev_ : *ev_;
+  if (std::string deep = json::too_deep(text); !deep.empty()) {
+    malformed_->add();
+    prog_.reject({source, line.number, line.offset, deep, text, false, line.size, {}});
+    return;
+  }
   if (!load(ev, line.data, line.size, line.capacity, err) || first == std::string_view::npos || text[first] != '{') {
     malformed_->add();
     std::string msg = err ? std::string("not JSON: ") + simdjson::error_message(err) : "not JSON";

@@ -30,7 +30,7 @@ struct Options {
   bool with_events = false;
   std::string max_delay = "0s";
   std::string idle_timeout;
-  uint64_t max_keys = 0;             // 0: unbounded
+  uint64_t max_keys = 1000000;       // 0: unbounded
   uint64_t max_runs = 10000;         // partial matches per attempt
 };
 

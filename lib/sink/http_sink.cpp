@@ -1,6 +1,7 @@
 #include "sink/http_sink.h"
 
 #include "connect/http/client.h"
+#include "connect/http/headers.h"
 
 namespace sp::sink {
 namespace {
@@ -12,15 +13,13 @@ class HttpSink : public Sink {
  public:
   HttpSink(const std::string& url, const Endpoint& endpoint, const Options& opts)
       : url_(url), where_(endpoint.redacted()), array_(opts.http_array), client_(where_, opts.timeout) {
+    client_.set_tls(opts.mqtt.cafile, opts.mqtt.cert, opts.mqtt.key);
     // The query string belongs to the server: every parameter is its, none ours.
     for (const auto& [k, v] : endpoint.params()) endpoint.param(k);
     headers_.push_back(array_ ? "Content-Type: application/json" : "Content-Type: application/x-ndjson");
-    for (const auto& h : opts.headers) {
-      size_t colon = h.find(':');
-      if (colon == std::string::npos || colon == 0)
-        throw UsageError("--header '" + h + "': expected 'Name: value'");
-      headers_.push_back(h);
-    }
+    for (const auto& arg : opts.headers)
+      for (const auto& [name, value] : connect::http::parse_header_arg(arg, "--header"))
+        headers_.push_back(name + ": " + value);
   }
 
   std::string describe() const override { return where_; }

@@ -1,6 +1,7 @@
 #include "sink/redis_sink.h"
 
 #include "connect/redis/client.h"
+#include "connect/redis/password.h"
 #include "sink/field_template.h"
 
 namespace sp::sink {
@@ -45,7 +46,7 @@ class RedisSink : public Sink {
     }
     std::string host = endpoint.host().empty() ? "127.0.0.1" : endpoint.host();
     client_ = std::make_unique<Client>(host, endpoint.port() ? endpoint.port() : 6379, endpoint.user(),
-                                       endpoint.password(), db, opts.timeout, where_);
+                                       connect::redis::password_or_env(endpoint.password()), db, opts.timeout, where_);
   }
 
   std::string describe() const override { return where_; }

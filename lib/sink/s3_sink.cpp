@@ -48,6 +48,7 @@ class S3Sink : public Sink {
     loc.bucket = endpoint.host();
     if (loc.bucket.empty()) throw UsageError(where_ + ": no bucket (s3://BUCKET/key-template)");
     loc.endpoint = endpoint.param("endpoint");
+    loc.ca_file = opts.mqtt.cafile;
     loc.region = endpoint.param("region", env("AWS_REGION").empty() ? (env("AWS_DEFAULT_REGION").empty() ? "us-east-1" : env("AWS_DEFAULT_REGION")) : env("AWS_REGION"));
     std::string part = endpoint.param("part_size", "8M");
     part_size_ = cli::parse_size(part, "part_size");

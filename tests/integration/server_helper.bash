@@ -18,9 +18,34 @@ wait_for() {
   return 1
 }
 
+# ---- Test passwords. Every secret the integration tests give a program, so that a test can
+# check that none of them reaches stderr or a dead letter (assert_no_secrets).
+PG_PASSWORD=s3cret-Pa55word
+REDIS_PASSWORD=redis-Pa55-4e1q
+MQTT_PASSWORD=mqtt-Pa55-9k2w
+HTTP_PASSWORD=http-Pa55-x7qe
+HTTP_TOKEN=tok-Pa55-c3vr
+WRONG_PASSWORD=wrong-Pa55-z8zt
+TEST_SECRETS=("$PG_PASSWORD" "$REDIS_PASSWORD" "$MQTT_PASSWORD" "$HTTP_PASSWORD" "$HTTP_TOKEN" "$WRONG_PASSWORD")
+
+# assert_no_secrets FILE...: none of TEST_SECRETS, nor the basic-authentication base64 of
+# "etl:SECRET" (the tests' user name), appears in any FILE; fails naming the file and the line.
+assert_no_secrets() {
+  local f s b
+  for f in "$@"; do
+    [[ -f $f ]] || continue
+    for s in "${TEST_SECRETS[@]}"; do
+      b=$(printf 'etl:%s' "$s" | base64)
+      if grep -qF -e "$s" -e "$b" "$f"; then
+        fail "a test password in $f: $(grep -nF -e "$s" -e "$b" "$f" | head -1)"
+      fi
+    done
+  done
+  return 0
+}
+
 # ---- PostgreSQL: initdb into a temp dir, pg_ctl as an unprivileged user (CI runs as root).
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-PG_PASSWORD=s3cret-Pa55word
 
 pg_as() {
   if [[ $(id -u) == 0 ]]; then
@@ -48,7 +73,7 @@ start_postgres() {
 
 pg_start() {
   pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 \
-    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" start \
+    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off ${PG_OPTS:-}" start \
     > /dev/null || fail "PostgreSQL did not start: $(tail -20 "$PG_DIR/server.log")"
 }
 

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "cli/dead_letter.h"
 #include "cli/program.h"
+#include "cli/redact.h"
 #include "cli/report.h"
 #include "cli/stats.h"
 #include "io/error.h"
@@ -289,6 +291,70 @@ TEST_CASE("Reporter shows the first record errors and summarizes the rest", "[cl
     r.finish();
     CHECK(cap.text().empty());
     CHECK(r.record_errors() == 25);
+  }
+}
+
+TEST_CASE("redact hides the passwords of URIs, keeping user, host and path", "[cli][redact]") {
+  using sp::cli::redact;
+  CHECK(redact("postgresql://etl:s3cret@db:5432/shop?table=t: connection refused") ==
+        "postgresql://etl:***@db:5432/shop?table=t: connection refused");
+  CHECK(redact("redis://:pw@127.0.0.1:6379/0?cmd=set") == "redis://:***@127.0.0.1:6379/0?cmd=set");
+  CHECK(redact("mqtts://alice:p@ss:w0rd@broker:8883/t") == "mqtts://alice:***@broker:8883/t");
+  CHECK(redact("cannot open 'https://u:tok@h/x' (twice: http://v:x@h2)") ==
+        "cannot open 'https://u:***@h/x' (twice: http://v:***@h2)");
+  // No password, or one already hidden: unchanged.
+  CHECK(redact("kafka://b1:9092,b2:9092/events?group=etl") == "kafka://b1:9092,b2:9092/events?group=etl");
+  CHECK(redact("postgresql://etl@db/shop") == "postgresql://etl@db/shop");
+  CHECK(redact("mqtt://h:1883/a/b?to=x@y:z") == "mqtt://h:1883/a/b?to=x@y:z");
+  CHECK(redact("postgresql://etl:***@db/shop") == "postgresql://etl:***@db/shop");
+  CHECK(redact("http://u:@h/") == "http://u:@h/");
+}
+
+TEST_CASE("redact hides secret parameters and HTTP credentials", "[cli][redact]") {
+  using sp::cli::redact;
+  CHECK(redact("redis://h:1/0?cmd=set&password=pw&key=k") == "redis://h:1/0?cmd=set&password=***&key=k");
+  CHECK(redact("host=db user=etl password=pw dbname=x sslpassword=k2") ==
+        "host=db user=etl password=*** dbname=x sslpassword=***");
+  CHECK(redact("-X sasl.password=pw is not allowed") == "-X sasl.password=*** is not allowed");
+  CHECK(redact("s3://b/k?X-Amz-Signature=abcd&X-Amz-Security-Token=t&X-Amz-Credential=AKIA/x") ==
+        "s3://b/k?X-Amz-Signature=***&X-Amz-Security-Token=***&X-Amz-Credential=***");
+  CHECK(redact("?access_token=abc&client_secret=s&api_key=k&PASSWD=p") ==
+        "?access_token=***&client_secret=***&api_key=***&PASSWD=***");
+  CHECK(redact("401 for 'Authorization: Bearer abc.def' and Authorization: Basic dXNlcjpwdw==") ==
+        "401 for 'Authorization: Bearer ***' and Authorization: Basic ***");
+  // Names that only look alike, and messages without any: unchanged.
+  CHECK(redact("bypass=1 passes=2 keyword=3 user=etl table=events --password-file=pw.txt") ==
+        "bypass=1 passes=2 keyword=3 user=etl table=events --password-file=pw.txt");
+  CHECK(redact("line 3: expected ':' after a key (byte 17)") == "line 3: expected ':' after a key (byte 17)");
+  CHECK_FALSE(sp::cli::needs_redaction("line 3: expected ':' after a key (byte 17)"));
+}
+
+TEST_CASE("Reporter and dead letters never show a password", "[cli][redact]") {
+  SECTION("stderr") {
+    StderrCapture cap;
+    sp::cli::Reporter r("sp-test");
+    r.error("postgresql://etl:s3cret@db/shop: password authentication failed");
+    r.record_error("https://u:tok3n@h/api", 2, "bad line for password=s3cret");
+    CHECK(cap.text() ==
+          "sp-test: postgresql://etl:***@db/shop: password authentication failed\n"
+          "sp-test: https://u:***@h/api: line 2: bad line for password=***\n");
+  }
+  SECTION("dead letters keep the raw record but redact what is said about it") {
+    TempFile f("dl.ndjson");
+    {
+      sp::cli::DeadLetter dl(f.path());
+      std::string raw = R"({"password":"in-the-record"})";
+      dl.write({"mqtt://a:s3cret@h/t", 1, 0, "redis://:s3cret@h refused", raw, false, raw.size(), {}});
+      dl.close();
+    }
+    std::string text = sp::test::read_file(f.path());
+    CHECK(text.find("s3cret") == std::string::npos);
+    CHECK(text.find(R"("source":"mqtt://a:***@h/t")") != std::string::npos);
+    CHECK(text.find(R"("error":"redis://:***@h refused")") != std::string::npos);
+    CHECK(text.find("in-the-record") != std::string::npos);
+    struct stat st;
+    REQUIRE(::stat(f.path().c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
   }
 }
 

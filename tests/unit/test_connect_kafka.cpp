@@ -23,6 +23,17 @@ TEST_CASE("kafka: URIs split into brokers, topics and query") {
   CHECK_THROWS_AS(split_uri("kafka:///topic"), sp::UsageError);
 }
 
+TEST_CASE("kafka: a user or password in the URI is a usage error that does not repeat the password") {
+  try {
+    split_uri("kafka://etl:s3cret@b1:9092,b2:9092/events");
+    FAIL("no error");
+  } catch (const sp::UsageError& e) {
+    std::string what = e.what();
+    CHECK(what.find("s3cret") == std::string::npos);
+    CHECK(what.find("kafka://b1:9092,b2:9092: a kafka:// URI takes no user or password") == 0);
+  }
+}
+
 TEST_CASE("kafka: -X name=value, and properties files with comments and continuations; -X wins") {
   CHECK(parse_property("a.b=c=d") == std::pair<std::string, std::string>{"a.b", "c=d"});
   CHECK_THROWS_AS(parse_property("novalue"), sp::UsageError);

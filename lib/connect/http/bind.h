@@ -26,17 +26,14 @@ inline int bind_server(httplib::Server& server, const std::string& host, int por
   return bound;
 }
 
-// Serves until stop_server(); `finished` is set when serving has ended (also on failure).
-inline void run_server(httplib::Server& server, std::atomic<bool>& finished) {
-  server.listen_after_bind();
-  finished = true;
-}
-
-// Ends run_server() on another thread. cpp-httplib's stop() does nothing until the server
-// runs, so a stop that comes before the serving thread got there (a short input on a busy
-// machine) would be lost and the serving thread never end: wait for it to run first.
-inline void stop_server(httplib::Server& server, const std::atomic<bool>& finished) {
-  while (!server.is_running() && !finished) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+// Stops a server whose listening thread may not have entered listen_after_bind() yet:
+// cpp-httplib's stop() does nothing until the server runs, and the late listen would then wait
+// in accept() for ever (seen with sp-serve --exit-at-eof on a short input under load). Waits
+// until it runs or `returned` (set when listen_after_bind() came back), at most 10 s.
+inline void stop_server(httplib::Server& server, const std::atomic<bool>& returned) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!server.is_running() && !returned.load() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   server.stop();
 }
 

@@ -71,6 +71,12 @@ Client::Client(std::string where, double timeout_s) : where_(std::move(where)), 
   if (!curl_) throw Error(where_ + ": cannot initialize libcurl");
 }
 
+void Client::set_tls(std::string ca_file, std::string cert, std::string key) {
+  ca_file_ = std::move(ca_file);
+  cert_ = std::move(cert);
+  key_ = std::move(key);
+}
+
 Client::~Client() {
   if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
 }
@@ -93,6 +99,9 @@ Response Client::request(const std::string& method, const std::string& url, cons
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "sp-sink/" SP_VERSION);
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+  if (!ca_file_.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, ca_file_.c_str());
+  if (!cert_.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, cert_.c_str());
+  if (!key_.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, key_.c_str());
   if (method == "POST" || method == "PUT") {
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);

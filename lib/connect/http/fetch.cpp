@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include "connect/uri.h"
+
 namespace sp::connect::http {
 namespace {
 
@@ -44,7 +46,19 @@ FetchResponse fetch(const FetchRequest& req) {
     out.error = "not an http:// or https:// URL";
     return out;
   }
-  httplib::Client cli(origin);
+  // user:password@ is basic authentication (cpp-httplib's Client does not take it in the URL).
+  std::string user, password;
+  if (size_t at = origin.rfind('@'); at != std::string::npos) {
+    size_t start = origin.find("://") + 3;
+    std::string userinfo = origin.substr(start, at - start);
+    size_t colon = userinfo.find(':');
+    user = percent_decode(userinfo.substr(0, colon));
+    if (colon != std::string::npos) password = percent_decode(userinfo.substr(colon + 1));
+    origin.erase(start, at + 1 - start);
+  }
+  httplib::Client cli = req.cert.empty() ? httplib::Client(origin) : httplib::Client(origin, req.cert, req.key);
+  if (!user.empty() || !password.empty()) cli.set_basic_auth(user.c_str(), password.c_str());
+  if (!req.ca_file.empty()) cli.set_ca_cert_path(req.ca_file.c_str());
   if (!cli.is_valid()) {
     out.error = "cannot use this URL (https needs OpenSSL support)";
     return out;

@@ -11,6 +11,8 @@ struct FetchRequest {
   std::string url;  // http://host[:port]/path?query or https://…
   std::vector<std::pair<std::string, std::string>> headers;
   double timeout_s = 30;
+  std::string ca_file;  // https: trust these CA certificates (PEM) instead of the system's
+  std::string cert, key;  // https: a client certificate and its key (PEM)
 };
 
 struct FetchResponse {

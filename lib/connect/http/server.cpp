@@ -20,9 +20,9 @@ struct Server::Impl {
   int port;
   int worker_nice = 0;
   httplib::Server server;
-  std::atomic<bool> finished{false};  // run() has returned
   std::function<bool(const GetRequest&, GetReply&)> before;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::atomic<bool> returned{false};
 };
 
 namespace {
@@ -125,8 +125,11 @@ void Server::always_add_headers(std::vector<std::pair<std::string, std::string>>
 
 int Server::bind() { return bind_server(impl_->server, impl_->host, impl_->port, "http"); }
 
-void Server::run() { run_server(impl_->server, impl_->finished); }
+void Server::run() {
+  impl_->server.listen_after_bind();
+  impl_->returned = true;
+}
 
-void Server::stop() { stop_server(impl_->server, impl_->finished); }
+void Server::stop() { stop_server(impl_->server, impl_->returned); }
 
 }  // namespace sp::connect::http

@@ -86,6 +86,11 @@ KafkaUri split_uri(const std::string& uri) {
   u.brokers = rest.substr(0, slash);
   if (slash != std::string::npos) u.path = rest.substr(slash + 1);
   if (u.brokers.empty()) throw UsageError(uri + ": no broker (kafka://HOST:PORT[,HOST:PORT]/TOPIC)");
+  // librdkafka would take user:password@ for part of a host name and print it in its logs.
+  if (size_t at = u.brokers.rfind('@'); at != std::string::npos)
+    throw UsageError("kafka://" + u.brokers.substr(at + 1) +
+                     ": a kafka:// URI takes no user or password; give sasl.username and sasl.password "
+                     "in a --kafka-config file (mode 0600), or with -X");
   return u;
 }
 

@@ -39,6 +39,9 @@ void Client::ensure() {
   if (!password_.empty()) {
     Reply r = user_.empty() ? command({"AUTH", password_}) : command({"AUTH", user_, password_});
     (void)r;
+  } else {
+    // A server that wants a password says so here (NOAUTH, exit 1), not once per record.
+    command({"PING"});
   }
   if (db_ != 0) {
     std::string n = std::to_string(db_);

@@ -19,6 +19,7 @@ std::string xml_value(const std::string& xml, const std::string& tag) {
 
 Client::Client(Location loc, Credentials cred, double timeout_s, std::string where)
     : loc_(std::move(loc)), cred_(std::move(cred)), where_(std::move(where)), http_(where_, timeout_s) {
+  http_.set_tls(loc_.ca_file, "", "");
   if (loc_.endpoint.empty()) {
     scheme_ = "https";
     host_ = loc_.bucket + ".s3." + loc_.region + ".amazonaws.com";

@@ -16,6 +16,7 @@ struct Location {
   std::string endpoint;  // "http://127.0.0.1:4568" (path-style), or "" for AWS (virtual-hosted)
   std::string region = "us-east-1";
   std::string bucket;
+  std::string ca_file;  // https endpoints: trust these CA certificates (PEM) instead of the system's
 };
 
 class Client {
