@@ -15,8 +15,8 @@ void EntryBatch::start() {
 Entry& EntryBatch::add(std::string_view text) {
   Entry& e = block_->entries.emplace_back();
   e.text_at_ = block_->bytes.size();
+  e.text_size_ = text.size();  // the views are set by take(): the block's bytes may move until then
   block_->bytes.append(text);
-  e.text = std::string_view(nullptr, text.size());  // the view is set by take()
   block_->gauges.resize(block_->gauges.size() + gauges_, std::numeric_limits<double>::quiet_NaN());
   return e;
 }
@@ -35,7 +35,7 @@ void EntryBatch::take(std::vector<EntryPtr>& out) {
   const char* base = b.bytes.data();
   for (size_t i = 0; i < b.entries.size(); ++i) {
     Entry& e = b.entries[i];
-    e.text = std::string_view(base + e.text_at_, e.text.size());
+    e.text = std::string_view(base + e.text_at_, e.text_size_);
     e.key = std::string_view(base + e.key_at_, e.key_size_);
     e.gauges = std::span<const double>(b.gauges.data() + i * gauges_, gauges_);
     out.emplace_back(block_, &e);  // shares the block's ownership

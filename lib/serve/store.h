@@ -41,7 +41,7 @@ struct Entry {
 
  private:
   friend class EntryBatch;
-  size_t text_at_ = 0, key_at_ = 0, key_size_ = 0;  // offsets into the block while it is built
+  size_t text_at_ = 0, text_size_ = 0, key_at_ = 0, key_size_ = 0;  // into the block while it is built
 };
 using EntryPtr = std::shared_ptr<const Entry>;
 
