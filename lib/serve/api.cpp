@@ -71,6 +71,21 @@ std::string describe_types(TypeSet t) {
   return out;
 }
 
+// {"key":record,...} of the latest record per key, ordered by key.
+std::shared_ptr<const std::string> build_latest_body(const Store& store) {
+  auto body = std::make_shared<std::string>("{");
+  bool first = true;
+  for (const auto& e : store.latest_all()) {
+    if (!first) *body += ',';
+    first = false;
+    json::append_string(*body, e->key);
+    *body += ':';
+    *body += e->text;
+  }
+  *body += "}\n";
+  return body;
+}
+
 }  // namespace
 
 RecordFilter::RecordFilter(std::string_view where) : program_(expr::Program::compile(where)), ev_(program_) {
@@ -87,10 +102,6 @@ bool RecordFilter::test(const Entry& e) {
   if (parser_.iterate(e.padded()).get(doc) || ev_.load(doc)) return false;
   return ev_.test(0);
 }
-
-namespace {
-std::shared_ptr<const std::string> build_latest_body(const Store& store);
-}  // namespace
 
 std::shared_ptr<const std::string> LatestBody::get(const Store& store) {
   auto now = std::chrono::steady_clock::now();
@@ -166,20 +177,6 @@ void append_sse_event(std::string& out, const Entry& e) {
   for (size_t i = at; i < out.size(); ++i)
     if (out[i] == '\r') out[i] = ' ';
   out += "\n\n";
-}
-
-std::shared_ptr<const std::string> build_latest_body(const Store& store) {
-  auto body = std::make_shared<std::string>("{");
-  bool first = true;
-  for (const auto& e : store.latest_all()) {
-    if (!first) *body += ',';
-    first = false;
-    json::append_string(*body, e->key);
-    *body += ':';
-    *body += e->text;
-  }
-  *body += "}\n";
-  return body;
 }
 
 void latest_route(State& state, const web::GetRequest&, web::GetReply& reply) {
