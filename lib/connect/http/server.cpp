@@ -5,6 +5,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "connect/http/bind.h"
 
 namespace sp::connect::http {
@@ -19,6 +23,7 @@ struct Server::Impl {
   std::string host;
   int port;
   int worker_nice = 0;
+  std::atomic<bool> run_returned{false};
   httplib::Server server;
   std::function<bool(const GetRequest&, GetReply&)> before;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -124,8 +129,17 @@ void Server::always_add_headers(std::vector<std::pair<std::string, std::string>>
 
 int Server::bind() { return bind_server(impl_->server, impl_->host, impl_->port, "http"); }
 
-void Server::run() { impl_->server.listen_after_bind(); }
+void Server::run() {
+  impl_->server.listen_after_bind();
+  impl_->run_returned = true;
+}
 
-void Server::stop() { impl_->server.stop(); }
+void Server::stop() {
+  // cpp-httplib's stop() does nothing before the accept loop runs, which would then run for
+  // ever: a stop right after the start (an input read at once) waits for it to begin.
+  while (!impl_->server.is_running() && !impl_->run_returned)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  impl_->server.stop();
+}
 
 }  // namespace sp::connect::http
