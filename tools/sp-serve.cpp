@@ -14,7 +14,9 @@ const sp::cli::ProgramInfo kInfo{
     "  curl localhost:8080/api/latest/api\n"
     "  curl 'localhost:8080/api/recent?since=5m&where=status%20>=%20500&limit=100'\n"
     "  curl localhost:8080/api/stream?where=latency_ms%3E100    (Server-Sent Events)\n"
-    "Routes: / (dashboard), /api/latest[/KEY], /api/recent, /api/stream, /metrics, /healthz; see sp-serve(1).\n"};
+    "  curl 'localhost:8080/api/query?sql=SELECT%20count(*)%20AS%20n%20FROM%20events'   (with --sqlite)\n"
+    "Routes: / (dashboard), /api/latest[/KEY], /api/recent, /api/stream, /api/query, /metrics, /healthz; see "
+    "sp-serve(1).\n"};
 
 int body(sp::cli::Program& prog) {
   sp::serve::Options o;
@@ -60,6 +62,11 @@ int body(sp::cli::Program& prog) {
                  "Run the HTTP threads this much nicer (0-19) than reading the input, which then wins "
                  "under CPU pressure")
       ->type_name("N")
+      ->group(g);
+  app.add_option("--sqlite", o.sqlite,
+                 "Answer GET /api/query?sql=SELECT... read-only over this table written by sp-sink (table default: "
+                 "events; timeout default 5s; max_rows default 100000)")
+      ->type_name("DB?table=T[&timeout=D][&max_rows=N]")
       ->group(g);
   app.add_flag("--exit-at-eof", o.exit_at_eof, "Stop serving when the input ends (default: serve until SIGTERM)")
       ->group(g);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "expr/functions.h"
 #include "expr/time.h"
 #include "io/error.h"
 #include "json/writer.h"
@@ -13,11 +14,87 @@ namespace sp::serve {
 
 namespace web = sp::connect::http;
 
+namespace {
+
+// The types an expression can evaluate to, as far as its compiled tree tells (one bit per
+// expr::Type): arithmetic never gives a boolean, nor does a branch whose every outcome does not.
+// Fields, indexing and functions of no declared type can give anything.
+using TypeSet = unsigned;
+constexpr TypeSet type_bit(expr::Type t) { return 1u << static_cast<unsigned>(t); }
+constexpr TypeSet kAnyType = ~0u;
+
+TypeSet possible_types(const expr::Node& n) {
+  using expr::Op;
+  using expr::Type;
+  constexpr TypeSet null = type_bit(Type::Null), number = type_bit(Type::Number),
+                    duration = type_bit(Type::Duration), time = type_bit(Type::Time);
+  switch (n.op) {
+    case Op::Literal: return type_bit(n.value.type);
+    case Op::Neg:
+    case Op::Mul:
+    case Op::Div:
+    case Op::Mod: return number | duration | null;
+    case Op::Add:
+    case Op::Sub: return number | duration | time | null;
+    case Op::If: return possible_types(*n.kids[1]) | possible_types(*n.kids[2]);
+    case Op::Coalesce: {
+      TypeSet t = null;
+      for (const auto& k : n.kids) t |= possible_types(*k);
+      return t;
+    }
+    case Op::Case: {
+      size_t i = n.has_subject ? 1 : 0, pairs_end = n.kids.size() - (n.has_else ? 1 : 0);
+      TypeSet t = n.has_else ? possible_types(*n.kids.back()) : null;
+      for (i += 1; i < pairs_end; i += 2) t |= possible_types(*n.kids[i]);
+      return t;
+    }
+    case Op::Call: return n.fn && n.fn->returns ? type_bit(*n.fn->returns) | null : kAnyType;
+    case Op::Field:
+    case Op::Index:
+    case Op::Variable:
+    case Op::Aggregate:
+    case Op::Star: return kAnyType;
+    default: return type_bit(Type::Bool) | null;  // comparisons, logic, IN, LIKE, IS NULL, ...
+  }
+}
+
+// "a number", "a number or a duration", "a number, a duration or a time".
+std::string describe_types(TypeSet t) {
+  std::vector<std::string> names;
+  for (unsigned i = 0; i < 8; ++i)
+    if (i != static_cast<unsigned>(expr::Type::Null) && (t & (1u << i))) {
+      std::string_view name = expr::type_name(static_cast<expr::Type>(i));
+      names.push_back((name[0] == 'a' || name[0] == 'o' ? "an " : "a ") + std::string(name));
+    }
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) out += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  return out;
+}
+
+// {"key":record,...} of the latest record per key, ordered by key.
+std::shared_ptr<const std::string> build_latest_body(const Store& store) {
+  auto body = std::make_shared<std::string>("{");
+  bool first = true;
+  for (const auto& e : store.latest_all()) {
+    if (!first) *body += ',';
+    first = false;
+    json::append_string(*body, e->key);
+    *body += ':';
+    *body += e->text;
+  }
+  *body += "}\n";
+  return body;
+}
+
+}  // namespace
+
 RecordFilter::RecordFilter(std::string_view where) : program_(expr::Program::compile(where)), ev_(program_) {
-  auto t = program_.result_type(0);
-  if (t && *t != expr::Type::Bool && *t != expr::Type::Null)
-    throw UsageError("where: the filter must be a condition (true or false), but this gives a " +
-                     std::string(expr::type_name(*t)));
+  // A filter that can never be true is a mistake the user should hear of (400), not a silent
+  // empty answer. A bare field or an untyped function can be true for some records: those are
+  // kept where the value is the boolean true.
+  TypeSet t = possible_types(program_.root(0));
+  if (!(t & type_bit(expr::Type::Bool)) && t != type_bit(expr::Type::Null))
+    throw UsageError("where: the filter must be a condition (true or false), but this gives " + describe_types(t));
 }
 
 bool RecordFilter::test(const Entry& e) {
@@ -26,7 +103,30 @@ bool RecordFilter::test(const Entry& e) {
   return ev_.test(0);
 }
 
-namespace {
+std::shared_ptr<const std::string> LatestBody::get(const Store& store) {
+  auto now = std::chrono::steady_clock::now();
+  uint64_t version = store.version();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    bool current = body_ && (version_ == version || now - built_ < kMaxAge);
+    if (current || (body_ && building_)) return body_;
+    building_ = true;
+  }
+  std::shared_ptr<const std::string> body;
+  try {
+    body = build_latest_body(store);
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mu_);
+    building_ = false;
+    throw;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  building_ = false;
+  body_ = body;
+  version_ = version;  // read before building: a change during the build shows next time
+  built_ = now;
+  return body;
+}
 
 void reply_error(web::GetReply& reply, int status, const std::string& why) {
   reply.status = status;
@@ -34,6 +134,8 @@ void reply_error(web::GetReply& reply, int status, const std::string& why) {
   json::append_string(reply.body, why);
   reply.body += "}\n";
 }
+
+namespace {
 
 // since/until: RFC 3339, epoch seconds or milliseconds, or a duration meaning that long before
 // the store's clock (the newest record's time).
@@ -78,24 +180,16 @@ void append_sse_event(std::string& out, const Entry& e) {
 }
 
 void latest_route(State& state, const web::GetRequest&, web::GetReply& reply) {
-  std::string& body = reply.body;
-  body = "{";
-  bool first = true;
-  for (const auto& e : state.store.latest_all()) {
-    if (!first) body += ',';
-    first = false;
-    json::append_string(body, e->key);
-    body += ':';
-    body += e->text;
-  }
-  body += "}\n";
+  reply.body = *state.latest_body.get(state.store);
 }
 
 void latest_key_route(State& state, const web::GetRequest& req, web::GetReply& reply) {
   if (req.rest.empty()) return latest_route(state, req, reply);
   EntryPtr e = state.store.latest(req.rest);
   if (!e) return reply_error(reply, 404, "no record with the key '" + req.rest + "'");
-  reply.body = e->text + "\n";
+  reply.body.reserve(e->text.size() + 1);
+  reply.body = e->text;
+  reply.body += '\n';
 }
 
 void recent_route(State& state, const web::GetRequest& req, web::GetReply& reply) {
@@ -116,11 +210,13 @@ void recent_route(State& state, const web::GetRequest& req, web::GetReply& reply
   }
   std::unique_ptr<RecordFilter> filter;
   if (!compile_where(req, reply, filter)) return;
-  std::vector<EntryPtr> all = state.store.recent(since, until);
   // The newest `limit` matches, written oldest first.
   std::vector<const Entry*> picked;
-  for (auto it = all.rbegin(); it != all.rend() && picked.size() < limit; ++it)
-    if (!filter || filter->test(**it)) picked.push_back(it->get());
+  RecentView view = state.store.recent();
+  view.newest_first([&](const EntryPtr& e) {
+    if (e->time_ns >= since && e->time_ns < until && (!filter || filter->test(*e))) picked.push_back(e.get());
+    return picked.size() < limit;
+  });
   std::string& body = reply.body;
   body = "[";
   for (auto it = picked.rbegin(); it != picked.rend(); ++it) {
@@ -192,6 +288,7 @@ void add_routes(web::Server& server, State& state) {
   server.get("/api/latest/", bind(latest_key_route), true);
   server.get("/api/recent", bind(recent_route));
   server.get("/api/stream", bind(stream_route));
+  server.get("/api/query", bind(query_route));
   server.get("/healthz", bind(healthz_route));
   server.get("/metrics", [&state](const web::GetRequest&, web::GetReply& reply) {
     reply.body = metrics_text(state);

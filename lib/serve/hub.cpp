@@ -7,8 +7,11 @@ namespace sp::serve {
 bool Subscriber::wait(std::vector<EntryPtr>& out, std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait_for(lock, timeout, [&] { return !queue_.empty() || dropped_ || closed_; });
-  out.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+  out.clear();
+  out.reserve(queued_);
+  for (const auto& seg : queue_) out.insert(out.end(), seg->begin(), seg->end());
   queue_.clear();
+  queued_ = 0;
   return !dropped_ && !closed_;
 }
 
@@ -17,15 +20,17 @@ bool Subscriber::dropped() const {
   return dropped_;
 }
 
-void Subscriber::push(const std::vector<EntryPtr>& batch) {
+void Subscriber::push(const SegmentPtr& batch) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (dropped_ || closed_) return;
-    if (queue_.size() + batch.size() > capacity_) {
+    if (queued_ + batch->size() > capacity_) {
       dropped_ = true;
       queue_.clear();
+      queued_ = 0;
     } else {
-      queue_.insert(queue_.end(), batch.begin(), batch.end());
+      queue_.push_back(batch);
+      queued_ += batch->size();
     }
   }
   cv_.notify_one();
@@ -54,8 +59,8 @@ void Hub::unsubscribe(const std::shared_ptr<Subscriber>& s) {
   count_.store(subs_.size(), std::memory_order_relaxed);
 }
 
-void Hub::publish(const std::vector<EntryPtr>& batch) {
-  if (batch.empty() || count_.load(std::memory_order_relaxed) == 0) return;
+void Hub::publish(const SegmentPtr& batch) {
+  if (batch->empty() || count_.load(std::memory_order_relaxed) == 0) return;
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& s : subs_) {
     bool was = s->dropped();

@@ -1,6 +1,7 @@
 // Server-Sent Events fan-out. The ingest thread publishes every batch to every subscriber's
-// queue without waiting for anyone; a subscriber whose queue is full (a client that reads
-// slower than the stream arrives) is dropped, so no client can slow the pipe down.
+// queue without waiting for anyone (one shared pointer per batch, whatever its size); a
+// subscriber whose queue is full (a client that reads slower than the stream arrives) is
+// dropped, so no client can slow the pipe down.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -16,6 +17,7 @@ namespace sp::serve {
 
 class Subscriber {
  public:
+  // `capacity`: records (not batches) it may fall behind.
   explicit Subscriber(size_t capacity) : capacity_(capacity) {}
 
   // Waits up to `timeout` for records; moves them into `out`. False once the subscriber is
@@ -25,13 +27,14 @@ class Subscriber {
 
  private:
   friend class Hub;
-  void push(const std::vector<EntryPtr>& batch);
+  void push(const SegmentPtr& batch);
   void close();
 
   size_t capacity_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<EntryPtr> queue_;
+  std::deque<SegmentPtr> queue_;
+  size_t queued_ = 0;  // records in queue_
   bool dropped_ = false, closed_ = false;
 };
 
@@ -41,7 +44,7 @@ class Hub {
 
   std::shared_ptr<Subscriber> subscribe();
   void unsubscribe(const std::shared_ptr<Subscriber>& s);
-  void publish(const std::vector<EntryPtr>& batch);
+  void publish(const SegmentPtr& batch);
   // Ends every stream (the server stops).
   void close();
 

@@ -3,15 +3,18 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <fstream>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "cli/inputs.h"
+#include "connect/uri.h"
 #include "expr/time.h"
 #include "io/error.h"
 #include "io/stop.h"
@@ -51,6 +54,41 @@ void split_listen(const std::string& listen, std::string& host, int& port) {
   if (port < 0 || port > 65535) throw UsageError("--listen: bad port '" + p + "' (0 to 65535)");
 }
 
+struct SqliteTarget {
+  std::string path, table = "events";  // sp-sink's default table
+  connect::sqlite::ReadLimits limits;
+  size_t max_rows = 100000;
+};
+
+// --sqlite [sqlite://]PATH[?table=T&timeout=D&max_rows=N]: the same URI as sp-sink's.
+SqliteTarget parse_sqlite_option(const std::string& text) {
+  SqliteTarget t;
+  std::string_view rest = text;
+  bool uri = rest.starts_with("sqlite://");
+  if (uri) rest.remove_prefix(9);
+  size_t q = rest.find('?');
+  t.path = uri ? connect::percent_decode(rest.substr(0, q)) : std::string(rest.substr(0, q));
+  if (t.path.empty()) throw UsageError("--sqlite: no database path in '" + text + "' (expected PATH?table=T)");
+  if (q == std::string_view::npos) return t;
+  for (const auto& [name, value] : connect::parse_query(rest.substr(q + 1))) {
+    if (name == "table") {
+      if (value.empty()) throw UsageError("--sqlite: table= is empty");
+      t.table = value;
+    } else if (name == "timeout") {
+      double s = cli::parse_duration(value, "--sqlite timeout");
+      if (s <= 0) throw UsageError("--sqlite: timeout= must be more than 0");
+      t.limits.timeout = std::chrono::milliseconds(std::max<int64_t>(1, std::llround(s * 1000)));
+    } else if (name == "max_rows") {
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), t.max_rows);
+      if (ec != std::errc() || end != value.data() + value.size() || t.max_rows == 0)
+        throw UsageError("--sqlite: max_rows= expects a positive whole number, got '" + value + "'");
+    } else if (name != "upsert" && name != "raw" && name != "add_columns") {  // sp-sink's: the same URI serves both
+      throw UsageError("--sqlite: unknown parameter '" + name + "' (table, timeout, max_rows)");
+    }
+  }
+  return t;
+}
+
 // Reads key, time and gauges out of a well-formed record into an Entry.
 class Extractor {
  public:
@@ -62,17 +100,21 @@ class Extractor {
     has_time_path_ = !c.time.empty();
   }
 
-  // `doc` is null when the record could not be read as a document (see WellFormedChecker).
-  void fill(Entry& e, const simdjson::dom::element* doc, int64_t arrival) {
+  // Fills the batch's newest entry. `doc` is null when the record could not be read as a
+  // document (see WellFormedChecker).
+  void fill(EntryBatch& batch, Entry& e, const simdjson::dom::element* doc, int64_t arrival) {
     e.time_ns = arrival;
     e.has_time = !has_time_path_;
     e.has_key = !has_key_path_;
-    e.gauges.assign(gauges_.size(), std::numeric_limits<double>::quiet_NaN());
     if (!doc) return;
     simdjson::dom::element v;
     if (has_key_path_ && !key_.find(*doc).get(v) && !v.is_null()) {
       std::string_view s;
-      e.key = v.get_string().get(s) ? simdjson::minify(v) : std::string(s);
+      if (v.get_string().get(s)) {
+        key_text_ = simdjson::minify(v);  // a number, boolean, array or object: its JSON text
+        s = key_text_;
+      }
+      batch.set_key(s);
       e.has_key = true;
     }
     if (has_time_path_ && !time_.find(*doc).get(v)) {
@@ -85,7 +127,7 @@ class Extractor {
     }
     for (size_t i = 0; i < gauges_.size(); ++i) {
       double n;
-      if (!gauges_[i].find(*doc).get(v) && !v.get_double().get(n)) e.gauges[i] = n;
+      if (!gauges_[i].find(*doc).get(v) && !v.get_double().get(n)) batch.gauge(i) = n;
     }
   }
 
@@ -100,6 +142,7 @@ class Extractor {
   json::FieldPath key_, time_;
   std::vector<json::FieldPath> gauges_;
   bool has_key_path_ = false, has_time_path_ = false;
+  std::string key_text_;
 };
 
 // The HTTP server and the once-a-second rate sampler, running beside the ingest loop; the
@@ -154,14 +197,16 @@ void ingest(cli::Program& prog, State& state, Extractor& extract) {
   auto& no_key = st.counter("no_key", "Records without the --key field (kept for /api/recent only).");
   auto& no_time = st.counter("no_time", "Records without a usable --time (the newest time before them is used).");
   json::WellFormedChecker checker;
-  std::vector<EntryPtr> batch;
+  EntryBatch building(state.config.gauges.size());
   uint64_t seq = 0;
   int64_t clock = 0;  // the newest time so far: the time of a record without one
   auto flush = [&] {
-    if (batch.empty()) return;
-    state.store.add(batch);
-    state.hub.publish(batch);
-    batch.clear();
+    if (building.empty()) return;
+    auto batch = std::make_shared<Segment>();
+    building.take(*batch);
+    SegmentPtr shared = std::move(batch);
+    state.hub.publish(shared);
+    state.store.add(std::move(shared));
   };
   cli::each_input(prog, [&](io::LineReader& reader, std::string_view source) {
     reader.on_refill(flush);
@@ -178,20 +223,19 @@ void ingest(cli::Program& prog, State& state, Extractor& extract) {
       }
       // The clock is read once per 256 records: arrival times need no finer grain.
       if ((seq & 255) == 0) arrival = now_ns();
-      auto e = make_entry(line.view());
-      e->seq = ++seq;
+      Entry& e = building.add(line.view());
+      e.seq = ++seq;
       simdjson::dom::element doc;
       if (checker.has_document()) doc = checker.document();
-      extract.fill(*e, checker.has_document() ? &doc : nullptr, arrival);
-      if (!e->has_time) {
+      extract.fill(building, e, checker.has_document() ? &doc : nullptr, arrival);
+      if (!e.has_time) {
         no_time.add();
-        if (clock) e->time_ns = clock;
+        if (clock) e.time_ns = clock;
       }
-      clock = std::max(clock, e->time_ns);
-      if (!e->has_key) no_key.add();
-      batch.push_back(std::move(e));
+      clock = std::max(clock, e.time_ns);
+      if (!e.has_key) no_key.add();
       st.records_out.add();
-      if (batch.size() >= 1024) flush();
+      if (building.size() >= 1024) flush();
     }
     flush();
     return true;
@@ -221,7 +265,17 @@ int run(cli::Program& prog, const Options& o) {
   if (o.http_nice < 0 || o.http_nice > 19) throw UsageError("--http-nice: expected 0 to 19");
   Extractor extract(config);
 
+  std::optional<SqliteTarget> sqlite;
+  if (!o.sqlite.empty()) sqlite = parse_sqlite_option(o.sqlite);
+
   State state(config, limits, o.sse_buffer, prog.stats());
+  if (sqlite) {
+    state.sql = std::make_unique<connect::sqlite::TableReader>(sqlite->path, sqlite->table, sqlite->limits);
+    state.sql_max_rows = sqlite->max_rows;
+    // Not fatal: sp-sink creates the database and the table with its first batch.
+    std::string why = state.sql->check();
+    if (!why.empty()) prog.report().warn("--sqlite: " + why + "; /api/query answers 503 or 500 until it can be read");
+  }
   web::Server server(host, port, o.threads);
   server.set_worker_nice(o.http_nice);
   add_routes(server, state);

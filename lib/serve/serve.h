@@ -27,6 +27,8 @@ struct Options {
   size_t threads = 64;                    // connections served at once
   int http_nice = 0;                      // connection threads run this much nicer than the input
   bool exit_at_eof = false;               // stop serving when the input ends
+  // [sqlite://]PATH[?table=T&timeout=D&max_rows=N]: the table GET /api/query reads ("" : none)
+  std::string sqlite;
 };
 
 // Checks the options (throws sp::UsageError), serves, reads the inputs; returns the exit status.

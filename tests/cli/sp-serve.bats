@@ -7,6 +7,7 @@ load test_helper
 # serve ARGS...: sp-serve on a free port in the background; sets URL and PID. Input: the
 # file arguments, or whatever is redirected by the caller through SERVE_STDIN (default: none).
 serve() {
+  rm -f serve.err  # else the wait below may see the previous server's line
   sp-serve --listen 127.0.0.1:0 "$@" < "${SERVE_STDIN:-/dev/null}" > serve.out 2> serve.err &
   PID=$!
   local i
@@ -143,7 +144,7 @@ teardown() {
   events events.ndjson 10
   echo 's3cret-token' > token.txt
   serve --key service --auth-token-file token.txt events.ndjson
-  for path in / /api/latest /api/latest/web /api/recent /api/stream /healthz /metrics; do
+  for path in / /api/latest /api/latest/web /api/recent /api/stream /api/query /healthz /metrics; do
     get "$path"
     [[ $status == 401 ]] || fail "$path without a token: $status"
     [[ $(jq -r .error body.txt) == "missing or wrong bearer token" ]]
@@ -275,4 +276,223 @@ teardown() {
   [[ $(jq -n --arg a "$oldest" --arg b "$newest" '($b | sub("\\.[0-9]+Z$"; "Z") | fromdate) - ($a | sub("\\.[0-9]+Z$"; "Z") | fromdate)') -le 1 ]]
   get /api/latest
   [[ $(jq length body.txt) == $(jq -r .service events.ndjson | sort -u | wc -l) ]]
+}
+
+@test "where= that can never be a condition is 400 with what it gives; a bare field matches where true" {
+  printf '%s\n' '{"service":"a","ok":true,"n":1}' '{"service":"b","ok":1,"n":2}' '{"service":"c","ok":"yes","n":3}' > in.ndjson
+  serve --key service in.ndjson
+  until_input_read
+  get '/api/recent?where=n%20*%202'
+  [[ $status == 400 ]]
+  [[ $(jq -r .error body.txt) == "where: the filter must be a condition (true or false), but this gives a number or a duration" ]]
+  get '/api/stream?where=n%20%2B%201'
+  [[ $status == 400 ]]
+  [[ $(jq -r .error body.txt) == *"but this gives a number, a time or a duration" ]]
+  get "/api/recent?where=if(n%20%3E%201,%20'big',%20'small')"
+  [[ $status == 400 ]]
+  [[ $(jq -r .error body.txt) == *"but this gives a string" ]]
+  # known only per record: matches where the value is the boolean true
+  get '/api/recent?where=ok'
+  [[ $status == 200 ]]
+  [[ $(jq -c '[.[].service]' body.txt) == '["a"]' ]]
+}
+
+# query SQL [curl options...]: GET /api/query?sql=SQL; sets status and body (body.txt).
+query() {
+  local sql=$1
+  shift
+  status=$(curl -s -o body.txt -w '%{http_code}' -G --data-urlencode "sql=$sql" "$@" "$URL/api/query")
+  body=$(cat body.txt)
+}
+
+@test "--sqlite: /api/query answers read-only SQL over sp-sink's table, typed rows, limits, errors" {
+  events events.ndjson 300
+  sp-sink 'sqlite://ev.db?table=events' < events.ndjson
+  sqlite3 ev.db "CREATE TABLE secrets (token TEXT); INSERT INTO secrets VALUES ('hunter2')"
+  echo 'tok-123' > token.txt
+  serve --sqlite 'ev.db?table=events' --auth-token-file token.txt
+  local auth=(-H 'Authorization: Bearer tok-123')
+  query 'SELECT count(*) AS n FROM events'
+  [[ $status == 401 ]]
+  query 'SELECT count(*) AS n, sum(status >= 500) AS errors FROM events' "${auth[@]}"
+  [[ $status == 200 ]]
+  [[ $body == "[{\"n\":300,\"errors\":$(jq -s 'map(select(.status >= 500)) | length' events.ndjson)}]" ]]
+  # typed values: integers and reals as numbers, text as strings, null, blobs as base64
+  query "SELECT status, latency_ms, service, NULL AS none, x'00ff10' AS blob FROM events LIMIT 1" "${auth[@]}"
+  [[ $(jq -c '.[0] | [(.status | type), (.latency_ms | type), (.service | type), .none, .blob]' body.txt) == \
+    "[\"number\",\"number\",\"string\",null,\"AP8Q\"]" ]]
+  [[ $(jq '.[0].latency_ms' body.txt) == "$(head -1 events.ndjson | jq .latency_ms)" ]]
+  # without sql: the newest rows, oldest first
+  status=$(curl -s -o body.txt -w '%{http_code}' "${auth[@]}" "$URL/api/query?limit=3")
+  [[ $status == 200 ]]
+  diff <(jq -r '.[].ts' body.txt) <(tail -3 events.ndjson | jq -r .ts)
+  # limit: the header says when rows were left out
+  run -0 curl -s -D - -o rows.json "${auth[@]}" -G --data-urlencode 'sql=SELECT ts FROM events' \
+    --data-urlencode limit=7 "$URL/api/query"
+  assert_output --partial 'X-Rows-Truncated: true'
+  [[ $(jq length rows.json) == 7 ]]
+  query 'SELECT ts FROM events' "${auth[@]}" --data-urlencode limit=100001
+  [[ $status == 400 ]]
+  [[ $(jq -r .error body.txt) == "limit: at most 100000 rows (max_rows= of --sqlite), got 100001" ]]
+  query 'SELECT ts FROM events' "${auth[@]}" --data-urlencode limit=none
+  [[ $status == 400 ]]
+  # refused: other tables, writes, pragmas, attach, two statements; SQL errors with SQLite's reason
+  query 'SELECT * FROM secrets' "${auth[@]}"
+  [[ $status == 400 ]]
+  [[ $(jq -r .error body.txt) == "sql: only the table 'events' can be read, not 'secrets'" ]]
+  query 'DELETE FROM events' "${auth[@]}"
+  [[ $status == 400 ]]
+  query 'PRAGMA journal_mode=DELETE' "${auth[@]}"
+  [[ $status == 400 ]]
+  [[ $(jq -r .error body.txt) == "sql: PRAGMA is not allowed: only SELECT" ]]
+  query "ATTACH 'x.db' AS x" "${auth[@]}"
+  [[ $status == 400 ]]
+  query 'SELECT 1; DROP TABLE events' "${auth[@]}"
+  [[ $status == 400 ]]
+  [[ $(jq -r .error body.txt) == "sql: only one SQL statement is allowed" ]]
+  query 'SELECT nosuch FROM events' "${auth[@]}"
+  [[ $status == 400 ]]
+  [[ $(jq -r .error body.txt) == "sql: no such column: nosuch" ]]
+  query 'SELECT FROM' "${auth[@]}"
+  [[ $status == 400 ]]
+  [[ $(jq -r .error body.txt) == 'sql: near "FROM": syntax error' ]]
+  [[ $(sqlite3 ev.db 'SELECT count(*) FROM events') == 300 ]]
+}
+
+@test "--sqlite: a query past timeout= is 400; no database yet is 503, then served once sp-sink made it" {
+  serve --sqlite 'sqlite://later.db?table=events&timeout=200ms'
+  grep -q -- '--sqlite: later.db: no such database (yet)' serve.err
+  query 'SELECT count(*) AS n FROM events'
+  [[ $status == 503 ]]
+  [[ $(jq -r .error body.txt) == "later.db: no such database (yet)" ]]
+  run -0 curl -s -D - -o /dev/null "$URL/api/query"
+  assert_output --partial 'Retry-After: 1'
+  events events.ndjson 20
+  sp-sink 'sqlite://later.db?table=events' < events.ndjson
+  query 'SELECT count(*) AS n FROM events'
+  [[ $status == 200 ]]
+  [[ $body == '[{"n":20}]' ]]
+  local t0=$SECONDS
+  query 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c'
+  [[ $status == 400 ]]
+  [[ $(jq -r .error body.txt) == "sql: the query ran longer than its time limit of 0.2 s" ]]
+  ((SECONDS - t0 < 5))
+  echo 'not a database' > bad.db
+  kill "$PID"
+  wait "$PID" || true
+  serve --sqlite bad.db
+  query 'SELECT 1'
+  [[ $status == 500 ]]
+  [[ $(jq -r .error body.txt) == "bad.db: file is not a database" ]]
+  kill "$PID"
+  wait "$PID" || true
+  serve
+  query 'SELECT 1'
+  [[ $status == 404 ]]
+  [[ $(jq -r .error body.txt) == "no database to query: start sp-serve with --sqlite DB?table=T" ]]
+  run -2 sp-serve --sqlite 'x.db?table=events&color=red'
+  assert_output --partial "--sqlite: unknown parameter 'color' (table, timeout, max_rows)"
+  run -2 sp-serve --sqlite 'x.db?timeout=soon'
+  assert_output --partial "--sqlite timeout"
+  run -2 sp-serve --sqlite '?table=events'
+  assert_output --partial "--sqlite: no database path"
+}
+
+@test "--sqlite: sp-sink writes (WAL) while sp-serve answers queries: every answer 200, counts only grow" {
+  events events.ndjson 4000
+  serve --sqlite 'live.db?table=events'  # before the FIFO is open: it must not hold sp-sink's input open
+  mkfifo sink.fifo
+  sp-sink 'sqlite://live.db?table=events' --batch-size 200 --flush-interval 50ms < sink.fifo 2> sink.err &
+  local sink_pid=$!
+  local fd
+  exec {fd}> sink.fifo
+  head -200 events.ndjson >&"$fd"
+  local i
+  for ((i = 0; i < 200; i++)); do
+    query 'SELECT count(*) AS n FROM events'
+    [[ $status == 200 ]] && break
+    sleep 0.05
+  done
+  [[ $status == 200 ]] || fail "sp-sink did not create the table: $(cat sink.err)"
+  # the rest arrives in 19 parts while we query
+  (
+    for ((i = 1; i < 20; i++)); do
+      sed -n "$((i * 200 + 1)),$(((i + 1) * 200))p" events.ndjson
+      sleep 0.05
+    done
+  ) >&"$fd" &
+  local writer=$!
+  local last=0 n answers=0
+  while :; do
+    query 'SELECT count(*) AS n FROM events'
+    [[ $status == 200 ]] || fail "answer $answers: $status $body"
+    n=$(jq '.[0].n' body.txt)
+    ((n >= last)) || fail "the count went back from $last to $n"
+    last=$n answers=$((answers + 1))
+    ((n == 4000)) && break
+    ((answers < 2000)) || fail "never reached 4000 (at $n)"
+  done
+  wait "$writer"
+  exec {fd}>&-
+  wait "$sink_pid"
+  ((answers > 3)) || fail "only $answers answers: not concurrent"
+  query 'SELECT count(DISTINCT ts) AS n FROM events'
+  [[ $body == "[{\"n\":$(jq -r .ts events.ndjson | sort -u | wc -l)}]" ]]
+}
+
+@test "SSE: a client that never reads is dropped while the input is read in full; /metrics counts it" {
+  events events.ndjson 60000
+  mkfifo in.fifo
+  local fd
+  exec {fd}<> in.fifo
+  SERVE_STDIN=in.fifo serve --key service --sse-buffer 100
+  # a client with a tiny receive buffer that sends the request and reads nothing until told to
+  python3 -c '
+import socket, sys, os, time
+host, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect((host, port))
+s.sendall(b"GET /api/stream HTTP/1.1\r\nHost: x\r\n\r\n")
+open("client.ready", "w").close()
+while not os.path.exists("client.go"):
+    time.sleep(0.02)
+s.settimeout(20)
+with open("client.got", "wb") as out:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        out.write(b)
+open("client.eof", "w").close()
+' 127.0.0.1 "${URL##*:}" > client.err 2>&1 &
+  CURL_PID=$!
+  local i
+  for ((i = 0; i < 100; i++)); do [[ -e client.ready ]] && break; sleep 0.05; done
+  [[ -e client.ready ]] || fail "the client did not connect: $(cat client.err)"
+  for ((i = 0; i < 100; i++)); do curl -s "$URL/metrics" | grep -qx 'sp_serve_sse_clients 1' && break; sleep 0.05; done
+  curl -s "$URL/metrics" | grep -qx 'sp_serve_sse_clients 1' || fail "the stream did not start"
+
+  local t0=$EPOCHREALTIME
+  cat events.ndjson >&"$fd"
+  # every record is read while the client reads nothing
+  for ((i = 0; i < 400; i++)); do
+    curl -s "$URL/healthz" | grep -q '"records_in":60000,' && break
+    sleep 0.05
+  done
+  curl -s "$URL/healthz" | grep -q '"records_in":60000,' || fail "the input stalled: $(curl -s "$URL/healthz")"
+  echo "# 60000 records read in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {print b - a}') s with a stuck client" >&3
+  [[ ! -e client.eof ]]
+  get /metrics
+  grep -qx 'sp_serve_sse_dropped_total 1' body.txt || fail "not dropped: $(grep sse body.txt; ss -tn | grep "${URL##*:}")"
+
+  # once it reads, it gets what was on its way, the dropped event, and the end of the stream
+  touch client.go
+  for ((i = 0; i < 200; i++)); do [[ -e client.eof ]] && break; sleep 0.05; done
+  [[ -e client.eof ]] || fail "the dropped client was not disconnected: $(cat client.err)"
+  grep -q '^event: dropped' client.got
+  (($(grep -c '^data: {"ts"' client.got) < 60000))
+  get /metrics
+  grep -qx 'sp_serve_sse_clients 0' body.txt
+  exec {fd}>&-
 }

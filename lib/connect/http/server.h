@@ -61,6 +61,7 @@ class Server {
   int bind();
   // Serves until stop() (from another thread).
   void run();
+  // Ends run(); when run() has not begun yet, waits for it to begin (so it must be called).
   void stop();
 
  private:

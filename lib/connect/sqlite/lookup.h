@@ -1,6 +1,6 @@
 // Key lookups in an SQLite table: one prepared, indexed query per key
 // (SELECT columns FROM table WHERE key_column = ?), values returned as JSON text.
-// The only place besides the sink's database code that includes sqlite3.h.
+// With database.cpp and reader.cpp, the only files that include sqlite3.h.
 #pragma once
 #include <string>
 #include <string_view>
