@@ -33,6 +33,10 @@ int body(sp::cli::Program& prog) {
       ->type_name("DURATION")
       ->group(g);
   app.add_option("--max-records", o.max_records, "The most records kept for /api/recent")->type_name("N")->group(g);
+  app.add_option("--max-keys", o.max_keys, "The most keys kept with their latest record; a new key beyond "
+                 "makes the one updated longest ago forgotten")
+      ->type_name("N")
+      ->group(g);
   app.add_option("--gauge", o.gauges, "Export this numeric field of each key's latest record on /metrics (repeatable)")
       ->type_name("FIELD")
       ->allow_extra_args(false)
@@ -56,6 +60,10 @@ int body(sp::cli::Program& prog) {
       ->type_name("N")
       ->group(g);
   app.add_option("--threads", o.threads, "HTTP connections served at once (a stream or keep-alive holds one)")
+      ->type_name("N")
+      ->group(g);
+  app.add_option("--max-connections", o.max_connections,
+                 "HTTP connections held at once, served or waiting for a thread; beyond, 503 with Retry-After")
       ->type_name("N")
       ->group(g);
   app.add_option("--http-nice", o.http_nice,

@@ -125,4 +125,11 @@ std::string redact(std::string_view text) {
   return redact_http_credentials(redact_parameters(redact_userinfo(text)));
 }
 
+bool same_secret(std::string_view given, std::string_view expected) {
+  unsigned char diff = given.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < expected.size(); ++i)
+    diff |= static_cast<unsigned char>(expected[i] ^ (i < given.size() ? given[i] : 0));
+  return diff == 0;
+}
+
 }  // namespace sp::cli

@@ -20,4 +20,8 @@ std::string redact(std::string_view text);
 // True when redact() would change `text` (cheap: most messages have no "://", '=' or "Bearer").
 bool needs_redaction(std::string_view text);
 
+// Compares a credential in time that depends on the lengths only, so that response times do
+// not tell how much of a guessed token was right.
+bool same_secret(std::string_view given, std::string_view expected);
+
 }  // namespace sp::cli

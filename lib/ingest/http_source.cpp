@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "cli/redact.h"
 #include "connect/http/fetch.h"
 #include "connect/http/listener.h"
 #include "io/error.h"
@@ -156,15 +157,6 @@ std::string json_error(const std::string& msg) {
   return out;
 }
 
-// Compares in time that depends on the lengths only, so that response times do not tell how
-// much of a guessed token was right.
-bool same_secret(std::string_view given, std::string_view expected) {
-  unsigned char diff = given.size() == expected.size() ? 0 : 1;
-  for (size_t i = 0; i < expected.size(); ++i)
-    diff |= static_cast<unsigned char>(expected[i] ^ (i < given.size() ? given[i] : 0));
-  return diff == 0;
-}
-
 }  // namespace
 
 void poll_http(const std::string& url, const HttpOptions& opts, Emitter& emitter) {
@@ -200,7 +192,7 @@ void listen_http(const std::string& uri, const HttpOptions& opts, Emitter& emitt
   std::string source = "http-listen://" + (colon == 0 ? host + hostport : hostport) + path;
 
   auto handler = [&emitter, token, source](const web::PostRequest& req) -> web::PostReply {
-    if (!token.empty() && !same_secret(req.authorization, "Bearer " + token))
+    if (!token.empty() && !cli::same_secret(req.authorization, "Bearer " + token))
       return {401, json_error("missing or wrong bearer token")};
     const std::string& body = req.body;
     size_t first = body.find_first_not_of(" \t\r\n");

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "cli/redact.h"
 #include "expr/functions.h"
 #include "expr/time.h"
 #include "io/error.h"
@@ -270,7 +271,8 @@ void add_routes(web::Server& server, State& state) {
     // EventSource, which cannot set headers.
     server.before([&c](const web::GetRequest& req, web::GetReply& reply) {
       const std::string* q = req.param("access_token");
-      if (req.authorization == "Bearer " + c.token || (q && *q == c.token)) return true;
+      if (cli::same_secret(req.authorization, "Bearer " + c.token) || (q && cli::same_secret(*q, c.token)))
+        return true;
       reply_error(reply, 401, "missing or wrong bearer token");
       reply.headers = {{"WWW-Authenticate", "Bearer"}};
       return false;

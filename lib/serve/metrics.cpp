@@ -68,6 +68,11 @@ std::string metrics_text(const State& s) {
   append_metric(out, "sp_serve_records_per_second", "gauge", "Input rate over the last 10 seconds.", s.rate.rate());
   append_metric(out, "sp_serve_retained_records", "gauge", "Records held for /api/recent.", n(s.store.retained()));
   append_metric(out, "sp_serve_keys", "gauge", "Distinct keys with a latest record.", n(s.store.keys()));
+  append_metric(out, "sp_serve_keys_evicted_total", "counter", "Keys forgotten to stay within --max-keys.",
+                n(s.store.keys_evicted()));
+  if (s.server)
+    append_metric(out, "sp_serve_connections_refused_total", "counter",
+                  "Connections answered 503: --max-connections were held.", n(s.server->refused()));
   append_metric(out, "sp_serve_sse_clients", "gauge", "Clients connected to /api/stream.", n(s.hub.clients()));
   append_metric(out, "sp_serve_sse_dropped_total", "counter", "Stream clients dropped for reading too slowly.",
          n(s.hub.dropped()));

@@ -260,6 +260,10 @@ int run(cli::Program& prog, const Options& o) {
   limits.retain_ns = static_cast<int64_t>(std::llround(cli::parse_duration(o.retain, "--retain") * 1e9));
   limits.max_records = o.max_records;
   if (o.max_records == 0) throw UsageError("--max-records: must be at least 1");
+  limits.max_keys = o.max_keys;
+  if (o.max_keys == 0) throw UsageError("--max-keys: must be at least 1");
+  if (o.max_connections < o.threads)
+    throw UsageError("--max-connections: must be at least --threads (" + std::to_string(o.threads) + ")");
   if (o.sse_buffer == 0) throw UsageError("--sse-buffer: must be at least 1");
   if (o.threads < 2) throw UsageError("--threads: must be at least 2");
   if (o.http_nice < 0 || o.http_nice > 19) throw UsageError("--http-nice: expected 0 to 19");
@@ -276,8 +280,9 @@ int run(cli::Program& prog, const Options& o) {
     std::string why = state.sql->check();
     if (!why.empty()) prog.report().warn("--sqlite: " + why + "; /api/query answers 503 or 500 until it can be read");
   }
-  web::Server server(host, port, o.threads);
+  web::Server server(host, port, o.threads, o.max_connections);
   server.set_worker_nice(o.http_nice);
+  state.server = &server;
   add_routes(server, state);
   int bound = server.bind();
   std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;

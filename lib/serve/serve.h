@@ -18,6 +18,7 @@ struct Options {
   std::string time;                       // field path of the event time
   std::string retain = "15m";             // how long records stay for /api/recent ("0": no limit)
   size_t max_records = 100000;            // the most records kept for /api/recent
+  size_t max_keys = 100000;               // the most keys with a latest record (the stalest goes)
   std::vector<std::string> gauges;        // numeric fields exported per key on /metrics
   std::vector<std::string> charts;        // numeric fields charted on the page
   std::string auth_token_file;            // bearer token for every route
@@ -25,6 +26,7 @@ struct Options {
   std::string title = "sp-serve";
   size_t sse_buffer = 10000;              // records a stream client may fall behind before it is dropped
   size_t threads = 64;                    // connections served at once
+  size_t max_connections = 256;           // connections held at once (served or waiting); then 503
   int http_nice = 0;                      // connection threads run this much nicer than the input
   bool exit_at_eof = false;               // stop serving when the input ends
   // [sqlite://]PATH[?table=T&timeout=D&max_rows=N]: the table GET /api/query reads ("" : none)

@@ -74,6 +74,7 @@ struct State {
   // --sqlite: the table /api/query reads; null without the option.
   std::unique_ptr<connect::sqlite::TableReader> sql;
   size_t sql_max_rows = 100000;  // the largest limit= of /api/query
+  const connect::http::Server* server = nullptr;  // its refused connections, for /metrics
 };
 
 // A WHERE condition of the shared expression language over stored records.

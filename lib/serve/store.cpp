@@ -80,15 +80,40 @@ void Store::add(SegmentPtr batch) {
     if (e->has_time) clock_ = std::max(clock_, e->time_ns);
     if (!e->has_key) continue;
     auto it = latest_.find(e->key);
-    if (it == latest_.end())
-      latest_.emplace(e->key, e);
-    else
-      it->second = e;
+    if (it == latest_.end()) {
+      if (latest_.size() >= limits_.max_keys && oldest_key_) {
+        Latest* gone = oldest_key_;
+        unlink(*gone);
+        latest_.erase(latest_.find(*gone->key));
+        ++keys_evicted_;
+      }
+      it = latest_.emplace(e->key, Latest{}).first;
+      it->second.key = &it->first;
+    } else {
+      unlink(it->second);
+    }
+    it->second.entry = e;
+    touch(it->second);
   }
   retained_ += batch->size();
   ring_.push_back(std::move(batch));
   evict();
   version_.fetch_add(1, std::memory_order_release);
+}
+
+// Appends `l` as the newest key.
+void Store::touch(Latest& l) {
+  l.older = newest_key_;
+  l.newer = nullptr;
+  if (newest_key_) newest_key_->newer = &l;
+  newest_key_ = &l;
+  if (!oldest_key_) oldest_key_ = &l;
+}
+
+void Store::unlink(Latest& l) {
+  (l.older ? l.older->newer : oldest_key_) = l.newer;
+  (l.newer ? l.newer->older : newest_key_) = l.older;
+  l.older = l.newer = nullptr;
 }
 
 void Store::evict() {
@@ -98,7 +123,7 @@ void Store::evict() {
     // Still the latest of its key: keep a copy of its own, and let the block go.
     if (e->has_key) {
       auto it = latest_.find(e->key);
-      if (it != latest_.end() && it->second == e) it->second = copy_entry(*e);
+      if (it != latest_.end() && it->second.entry == e) it->second.entry = copy_entry(*e);
     }
     --retained_;
     if (++skip_ == ring_.front()->size()) {
@@ -115,14 +140,14 @@ void Store::evict() {
 EntryPtr Store::latest(std::string_view key) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = latest_.find(key);
-  return it == latest_.end() ? nullptr : it->second;
+  return it == latest_.end() ? nullptr : it->second.entry;
 }
 
 std::vector<EntryPtr> Store::latest_all() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<EntryPtr> out;
   out.reserve(latest_.size());
-  for (const auto& [key, e] : latest_) out.push_back(e);
+  for (const auto& [key, l] : latest_) out.push_back(l.entry);
   return out;
 }
 
@@ -152,6 +177,11 @@ int64_t Store::clock() const {
 size_t Store::retained() const {
   std::lock_guard<std::mutex> lock(mu_);
   return retained_;
+}
+
+uint64_t Store::keys_evicted() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return keys_evicted_;
 }
 
 size_t Store::keys() const {

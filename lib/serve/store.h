@@ -100,6 +100,7 @@ struct RecentView {
 struct StoreLimits {
   int64_t retain_ns = 0;    // 0: no time bound
   size_t max_records = 100000;
+  size_t max_keys = 100000;  // beyond: the key updated longest ago is forgotten
 };
 
 class Store {
@@ -122,6 +123,8 @@ class Store {
   int64_t clock() const;
   size_t retained() const;
   size_t keys() const;
+  // Keys forgotten to stay within max_keys.
+  uint64_t keys_evicted() const;
   // Changes with every add(): a reader can tell whether what it built from the store is current.
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
@@ -133,7 +136,20 @@ class Store {
   std::deque<SegmentPtr> ring_;
   size_t skip_ = 0;      // records of ring_.front() that have left
   size_t retained_ = 0;  // records in the ring
-  std::map<std::string, EntryPtr, std::less<>> latest_;
+  // The latest record per key, and the keys in the order of their last update (an intrusive
+  // list through the map's nodes, which never move: an update relinks, nothing is allocated).
+  struct Latest {
+    EntryPtr entry;
+    const std::string* key = nullptr;  // the map node's key
+    Latest* older = nullptr;
+    Latest* newer = nullptr;
+  };
+  void touch(Latest& l);
+  void unlink(Latest& l);
+  std::map<std::string, Latest, std::less<>> latest_;
+  Latest* oldest_key_ = nullptr;
+  Latest* newest_key_ = nullptr;
+  uint64_t keys_evicted_ = 0;
   int64_t clock_ = 0;
   std::atomic<uint64_t> version_{0};
 };

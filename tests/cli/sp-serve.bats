@@ -496,3 +496,55 @@ open("client.eof", "w").close()
   grep -qx 'sp_serve_sse_clients 0' body.txt
   exec {fd}>&-
 }
+
+@test "--max-keys: beyond it the key updated longest ago is forgotten; /metrics counts them" {
+  for i in $(seq 1 10); do echo "{\"k\":\"key$i\",\"n\":$i}"; done > keys.ndjson
+  echo '{"k":"key1","n":11}' >> keys.ndjson  # key1 updated again: now the newest
+  serve --key k --max-keys 3 keys.ndjson
+  until_input_read
+  get /api/latest
+  [[ $status == 200 ]]
+  [[ $(jq -c 'keys' body.txt) == '["key1","key10","key9"]' ]]
+  [[ $(jq -c .key1 body.txt) == '{"k":"key1","n":11}' ]]
+  get /api/latest/key2
+  [[ $status == 404 ]]
+  get /metrics
+  grep -qx 'sp_serve_keys 3' body.txt
+  grep -qx 'sp_serve_keys_evicted_total 8' body.txt
+  run -2 sp-serve --max-keys 0 keys.ndjson
+  assert_output --partial "--max-keys: must be at least 1"
+}
+
+@test "--max-connections: connections beyond are answered 503 with Retry-After, the held ones go on" {
+  mkfifo in.fifo
+  local fd
+  exec {fd}<> in.fifo
+  SERVE_STDIN=in.fifo serve --key service --threads 2 --max-connections 2
+  # Two streams hold both threads and both places.
+  curl -sN "$URL/api/stream" > s1.txt &
+  local c1=$!
+  curl -sN "$URL/api/stream" > s2.txt &
+  CURL_PID=$!
+  local i
+  for ((i = 0; i < 100; i++)); do grep -q connected s1.txt 2> /dev/null && grep -q connected s2.txt 2> /dev/null && break; sleep 0.05; done
+  grep -q connected s2.txt || fail "the streams did not connect"
+  run -0 curl -s -D - -o body.txt "$URL/api/latest"
+  assert_line --partial "503"
+  assert_line --partial "Retry-After: 1"
+  grep -q 'too many connections (--max-connections 2)' body.txt
+  # The streams still get records.
+  echo '{"service":"web","n":1}' >&"$fd"
+  for ((i = 0; i < 100; i++)); do grep -q '"n":1' s1.txt && grep -q '"n":1' s2.txt && break; sleep 0.05; done
+  grep -q '^data: {"service":"web","n":1}' s1.txt
+  grep -q '^data: {"service":"web","n":1}' s2.txt
+  kill "$c1"
+  wait "$c1" 2> /dev/null || true
+  # Its thread notices the client left at the next record it sends; then a place is free
+  # again: answered, and the refusal counted.
+  for ((i = 0; i < 100; i++)); do echo '{"service":"web","n":2}' >&"$fd"; get /metrics; [[ $status == 200 ]] && break; sleep 0.1; done
+  [[ $status == 200 ]]
+  grep -Eq '^sp_serve_connections_refused_total [1-9]' body.txt
+  run -2 sp-serve --threads 8 --max-connections 4 < /dev/null
+  assert_output --partial "--max-connections: must be at least --threads (8)"
+  exec {fd}>&-
+}

@@ -53,6 +53,25 @@ TEST_CASE("serve store: latest per key, and the ring bounded by count and by tim
   REQUIRE(store.recent(104'000'000'000, 106'000'000'000).size() == 2);
 }
 
+TEST_CASE("serve store: beyond max_keys the key updated longest ago is forgotten") {
+  Store store(StoreLimits{0, 100, 2});
+  store.add(batch({entry(1, "a", 1), entry(2, "b", 2), entry(3, "a", 3)}));  // a is the newest
+  store.add(batch({entry(4, "c", 4)}));                                     // b goes
+  REQUIRE(store.keys() == 2);
+  REQUIRE(store.latest("b") == nullptr);
+  REQUIRE(store.latest("a")->seq == 3);
+  REQUIRE(store.latest("c")->seq == 4);
+  store.add(batch({entry(5, "a", 5), entry(6, "d", 6), entry(7, "e", 7)}));  // c, then a go
+  REQUIRE(store.keys() == 2);
+  REQUIRE(store.latest("a") == nullptr);
+  REQUIRE(store.latest("d")->seq == 6);
+  REQUIRE(store.latest("e")->seq == 7);
+  REQUIRE(store.keys_evicted() == 3);
+  std::vector<uint64_t> seqs;
+  for (const auto& e : store.latest_all()) seqs.push_back(e->seq);
+  REQUIRE(seqs == std::vector<uint64_t>{6, 7});
+}
+
 TEST_CASE("serve hub: every subscriber gets every batch; one that falls behind is dropped, others are not") {
   Hub hub(4);
   auto fast = hub.subscribe();

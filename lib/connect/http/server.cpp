@@ -5,11 +5,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
 
 #include "connect/http/bind.h"
+#include "connect/http/capped_pool.h"
 
 namespace sp::connect::http {
 
@@ -27,6 +29,8 @@ struct Server::Impl {
   std::function<bool(const GetRequest&, GetReply&)> before;
   std::vector<std::pair<std::string, std::string>> headers;
   std::atomic<bool> returned{false};
+  std::atomic<uint64_t> refused{0};
+  std::string busy;  // the 503 body
 };
 
 namespace {
@@ -67,14 +71,25 @@ void send_reply(const GetReply& reply, const std::vector<std::pair<std::string, 
 
 }  // namespace
 
-Server::Server(std::string host, int port, size_t threads) : impl_(std::make_unique<Impl>()) {
+Server::Server(std::string host, int port, size_t threads, size_t max_connections) : impl_(std::make_unique<Impl>()) {
   impl_->host = std::move(host);
   impl_->port = port;
-  impl_->server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  size_t held = std::max(max_connections, threads);
+  std::atomic<uint64_t>* refused = &impl_->refused;
+  impl_->server.new_task_queue = [threads, held, refused] { return new CappedPool(threads, held, refused); };
+  impl_->busy = "{\"error\":\"too many connections (--max-connections " + std::to_string(held) + "): try again later\"}\n";
   impl_->server.set_keep_alive_max_count(100000);
   impl_->server.set_tcp_nodelay(true);
   Impl* impl = impl_.get();
   impl_->server.set_pre_routing_handler([impl](const httplib::Request& req, httplib::Response& res) {
+    if (CappedPool::refusing()) {
+      res.status = 503;
+      res.set_header("Retry-After", "1");
+      res.set_header("Connection", "close");
+      for (const auto& [k, v] : impl->headers) res.set_header(k, v);
+      res.set_content(impl->busy, "application/json");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     lower_thread_priority(impl->worker_nice);
     GetReply reply;
     if (req.method == "OPTIONS" && !impl->headers.empty()) {
@@ -135,5 +150,7 @@ void Server::run() {
 }
 
 void Server::stop() { stop_server(impl_->server, impl_->returned); }
+
+uint64_t Server::refused() const { return impl_->refused.load(std::memory_order_relaxed); }
 
 }  // namespace sp::connect::http

@@ -39,8 +39,11 @@ struct GetReply {
 class Server {
  public:
   using Handler = std::function<void(const GetRequest&, GetReply&)>;
-  // `threads`: connections served at once (a keep-alive connection or a stream holds one).
-  Server(std::string host, int port, size_t threads);
+  // `threads`: connections served at once (a keep-alive connection or a stream holds one);
+  // `max_connections`: connections held at once, served or waiting for a thread (0: as many
+  // as threads); one more is answered 503 with Retry-After, and the kernel's backlog holds
+  // the rest (see CappedPool).
+  Server(std::string host, int port, size_t threads, size_t max_connections = 0);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -56,6 +59,9 @@ class Server {
   // Runs the connection threads this much nicer than the process (Linux: per thread), so that
   // under load they yield the CPU to the program's own work (sp-serve: reading its input).
   void set_worker_nice(int nice);
+
+  // Connections answered 503 because max_connections were held.
+  uint64_t refused() const;
 
   // Binds; returns the port (useful with port 0). Throws sp::Error.
   int bind();
