@@ -8,7 +8,7 @@ JOBS       ?= $(shell nproc)
 TEST_JOBS  ?= $(shell echo $$(( $(JOBS) * 2 )))
 SHARED     ?= $(abspath ../shared)
 
-.PHONY: all demo check deps deps-build web-deps build test asan bench install package clean
+.PHONY: all demo check deps deps-build web-deps build test asan fuzz bench install package clean
 
 all: build
 
@@ -40,9 +40,15 @@ asan: web-deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(TEST_JOBS) -L 'unit|cli'
 
+# Every libFuzzer target (tests/fuzz) for FUZZ_SECONDS each, after replaying its regressions.
+FUZZ_SECONDS ?= 30
+fuzz: web-deps
+	tests/fuzz/run --time $(FUZZ_SECONDS) --jobs $(JOBS)
+
 check: deps
 	$(MAKE) asan
 	$(MAKE) test
+	$(MAKE) fuzz
 
 bench: build
 	tests/bench/validate $(BUILD) $(SHARED)

@@ -119,7 +119,6 @@ class Tailer {
   std::vector<CheckpointEntry> entries_;  // loaded, not yet matched to a file
   bool first_run_ = true;
   std::set<std::string> reported_;  // paths whose error was reported
-  uint64_t bytes_before_ = 0;       // bytes read from files no longer tracked
   Clock::time_point last_commit_;
 };
 

@@ -441,7 +441,11 @@ bool unique_items(array arr, Ctx& ctx) {
   if (track && !small) present = ctx.alloc(n->keys.size());
   auto has = [&](uint32_t k) { return small ? (present_bits >> k & 1) != 0 : ctx.test(present, k); };
   size_t i = 0;
-  for (auto [key, value] : obj) {
+  // A named field, not a structured binding: the FAIL lambdas capture `key`, which clang
+  // before 16 refuses for bindings (the fuzz build is clang).
+  for (auto field : obj) {
+    auto key = field.key;
+    auto value = field.value;
     bool evaluated = false;
     if (!n->keys.empty()) {
       int k = n->find_key(key);
@@ -668,7 +672,9 @@ bool eval_node(const Node* n, element inst, Ctx& ctx, Ann* parent_ann) {
   if (uneval) {
     if (t == element_type::OBJECT && n->unevaluated_properties) {
       size_t i = 0;
-      for (auto [key, value] : as_object(inst)) {
+      for (auto field : as_object(inst)) {
+        auto key = field.key;
+        auto value = field.value;
         if (!ctx.test(local.offset, i)) {
           const Node* u = n->unevaluated_properties;
           if (u->is_bool && !u->bool_value) {
