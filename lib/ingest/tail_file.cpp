@@ -97,10 +97,12 @@ void TailFile::start_at(uint64_t offset, uint64_t line, bool line_known) {
   if (kind_ == FileKind::kCompressed) {
     reopen_compressed();
   } else if (kind_ == FileKind::kPlain) {
+    // The content read from here on is the file as it is now, which need not be what it held
+    // when it was opened (a new file replaced in place while its decision waited): a head
+    // fingerprint taken then would describe other content, and a restart would take the file
+    // for new content and read it again.
     struct stat st;
-    if (id_.head.length < kFingerprintBytes && fstat(fd_, &st) == 0 &&
-        static_cast<uint64_t>(st.st_size) > id_.head.length)
-      head_fingerprint(fd_, static_cast<uint64_t>(st.st_size), id_.head);
+    if (fstat(fd_, &st) == 0 && !head_fingerprint(fd_, static_cast<uint64_t>(st.st_size), id_.head)) id_.head = {};
   }
   if (kind_ == FileKind::kPlain && offset > 0 && decoder) decoder->read_header(fd_);
   if (kind_ == FileKind::kPlain && offset > 0) {

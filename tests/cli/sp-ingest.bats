@@ -275,6 +275,34 @@ PY
   expect_n out.ndjson 1 10
 }
 
+@test "follow: a new file replaced before it is first read is fingerprinted as it is read, not repeated at a restart" {
+  # A new file that starts like the live file but is shorter than its position looks like a
+  # copy still being made: sp-ingest opens it and waits. Replaced in place meanwhile (same
+  # inode, new content), it is read from 0 once it stops changing; its checkpoint entry must
+  # fingerprint the content that was read (not what the file held when it was opened), else
+  # the restart takes it for new content and reads it again.
+  lines app.log 1 40
+  start_ingest 'app.log*' --checkpoint ck.json --checkpoint-interval 100ms
+  wait_lines 40
+  head -c 300 app.log > copy.tmp && mv copy.tmp app.log.1  # whole when it is opened
+  local i
+  for ((i = 0; i < 200; i++)); do
+    ls -l /proc/"$PID"/fd 2>/dev/null | grep -q 'app\.log\.1$' && break
+    sleep 0.05
+  done
+  ((i < 200)) || fail "sp-ingest did not open app.log.1: $(cat err.txt)"
+  : > app.log.1                # same inode, new content, before it was decided
+  lines app.log.1 100 105
+  wait_lines 46
+  sleep 0.3
+  stop_ingest
+  start_ingest 'app.log*' --checkpoint ck.json
+  sleep 2                      # a new file is decided once it has not changed for 1 s
+  stop_ingest
+  diff <(sort out.ndjson) <({ seq 1 40; seq 100 105; } | sed 's/.*/{"n":&}/' | sort) ||
+    fail "lines lost or repeated: $(cat err.txt)"
+}
+
 @test "follow: truncation in place, delete + recreate, and new files matching a glob" {
   lines app.log 1 3
   start_ingest 'app*.log'
