@@ -49,6 +49,23 @@ class Run:
         self.verbose = verbose
         self.history = []
         self.rotations_while_down = 0
+        self.starts = 0
+
+    def mark(self, what):
+        # Timestamped markers in err.txt, to tell which run of sp-ingest said what.
+        with open(self.err_path, "a") as f:
+            f.write("== %.3f %s n=%d\n" % (time.time(), what, self.n))
+
+    def snapshot(self):
+        # --verbose: the checkpoint and the directory (inode, size, name) as each start finds them.
+        snap = os.path.join(os.path.dirname(self.dir), "starts", "%02d" % self.starts)
+        os.makedirs(snap)
+        if os.path.exists(self.ckpt):
+            shutil.copyfile(self.ckpt, os.path.join(snap, "ckpt.json"))
+        with open(os.path.join(snap, "ls.txt"), "w") as f:
+            for name in sorted(os.listdir(self.dir)):
+                st = os.stat(os.path.join(self.dir, name))
+                f.write("%d %d %s\n" % (st.st_ino, st.st_size, name))
 
     # ---- the writer
     def append(self, count, fd=None):
@@ -77,6 +94,10 @@ class Run:
                 "--rotate-wait", "500ms", "--poll-interval", "200ms" if self.no_inotify else "1s", "-v"]
         if self.no_inotify:
             args.append("--no-inotify")
+        self.starts += 1
+        if self.verbose:
+            self.snapshot()
+        self.mark("start %d" % self.starts)
         out = open(self.out_path, "ab")
         err = open(self.err_path, "ab")
         self.proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
@@ -98,6 +119,7 @@ class Run:
         self.proc.send_signal(signal.SIGTERM)
         rc = self.proc.wait(timeout=60)
         self.proc = None
+        self.mark("stopped")
         if rc != 0:
             raise AssertionError("sp-ingest exited with %d" % rc)
 
@@ -217,7 +239,8 @@ def main():
     ap.add_argument("--ops", type=int, default=250)
     ap.add_argument("--time-limit", type=float, default=150, help="seconds for all seeds together")
     ap.add_argument("--keep", action="store_true", help="keep the work directories")
-    ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    help="keep the checkpoint and a directory listing as each start finds them (WORK/starts/N/)")
     args = ap.parse_args()
     start = time.time()
     failed = 0
