@@ -6,8 +6,7 @@
 
 namespace sp::ingest {
 
-uint64_t hash_bytes(const char* p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ULL;
+uint64_t hash_bytes(const char* p, size_t n, uint64_t h) {
   for (size_t i = 0; i < n; ++i) {
     h ^= static_cast<unsigned char>(p[i]);
     h *= 0x100000001b3ULL;

@@ -22,7 +22,9 @@ struct Fingerprint {
   bool operator==(const Fingerprint&) const = default;
 };
 
-uint64_t hash_bytes(const char* p, size_t n);
+constexpr uint64_t kHashStart = 0xcbf29ce484222325ULL;
+// FNV-1a 64 of n bytes; `h`, the hash of the bytes before them, continues a hash.
+uint64_t hash_bytes(const char* p, size_t n, uint64_t h = kHashStart);
 inline Fingerprint fingerprint_of(std::string_view bytes) {
   return {static_cast<uint32_t>(bytes.size()), hash_bytes(bytes.data(), bytes.size())};
 }

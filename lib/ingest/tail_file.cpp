@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -163,6 +164,7 @@ size_t TailFile::read(ReadBuffer& rb, size_t budget, size_t max_line) {
     }
     eof = false;
     total += static_cast<size_t>(n);
+    if (kind_ == FileKind::kPlain) extend_head(base + keep, static_cast<size_t>(n));
     read_pos_ += static_cast<uint64_t>(n);
     size_t start = 0;
     if (skip_ > 0) {  // compressed, resuming: drop what was read before
@@ -174,6 +176,18 @@ size_t TailFile::read(ReadBuffer& rb, size_t budget, size_t max_line) {
     if (kind_ == FileKind::kStream) break;  // one read per readiness: the next one could block
   }
   return total;
+}
+
+// A head fingerprint shorter than the bytes read (the file was empty or short when reading
+// started) is extended with the bytes read, so that a checkpoint taken before the next look at
+// the file describes the content its position is in.
+void TailFile::extend_head(const char* p, size_t n) {
+  uint64_t have = id_.head.length;
+  if (have >= kFingerprintBytes || read_pos_ > have || read_pos_ + n <= have) return;
+  size_t skip = static_cast<size_t>(have - read_pos_);
+  size_t add = std::min(n - skip, kFingerprintBytes - static_cast<size_t>(have));
+  id_.head.hash = hash_bytes(p + skip, add, have == 0 ? kHashStart : id_.head.hash);
+  id_.head.length += static_cast<uint32_t>(add);
 }
 
 void TailFile::split(ReadBuffer& rb, size_t start, size_t end, size_t max_line) {

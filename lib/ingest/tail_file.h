@@ -100,6 +100,7 @@ class TailFile {
   long raw_read(char* p, size_t n);
   void split(ReadBuffer& rb, size_t start, size_t end, size_t max_line_bytes);
   void remember_tail(const char* p, size_t n);
+  void extend_head(const char* p, size_t n);  // bytes read at read_pos_
 
   int fd_;
   std::string path_;

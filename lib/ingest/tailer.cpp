@@ -241,8 +241,9 @@ bool Tailer::decide_fresh(TailFile& f) {
 }
 
 // Looks in the directory of a position's file for where its data went: the file itself under
-// another name (continue at the position; if its content was replaced, read the new content
-// from 0), and else the largest copy holding the bytes up to the position (logrotate's copy).
+// another name (continue at the position; if its content was replaced, it is decided like a
+// new file: returned fresh), and else the largest copy holding the bytes up to the position
+// (logrotate's copy).
 std::vector<std::unique_ptr<TailFile>> Tailer::find_in_directory(const Ghost& g) {
   std::vector<std::unique_ptr<TailFile>> found;
   std::string dir = dir_of(g.path);
@@ -276,12 +277,21 @@ std::vector<std::unique_ptr<TailFile>> Tailer::find_in_directory(const Ghost& g)
     found.push_back(std::move(f));
   };
   if (!by_inode.empty()) {
-    if (auto f = open_candidate(by_inode)) {
-      if (f->identity().dev == g.id.dev && fingerprint_matches(f->fd(), 0, g.id.head) && f->last_size >= g.offset) {
+    auto f = open_candidate(by_inode);
+    // The name may have been given to another file since the directory was read.
+    if (f && f->identity().dev == g.id.dev && f->identity().ino == g.id.ino) {
+      if (fingerprint_matches(f->fd(), 0, g.id.head) && f->last_size >= g.offset) {
         adopt(std::move(f), g.offset, g.line, "renamed from ");
         return found;
       }
-      if (f->identity().dev == g.id.dev) adopt(std::move(f), 0, 0, "new content of ");
+      // The inode holds other content now: decided like a new file (it may be a copy of data
+      // already read, e.g. an inode reused by a copytruncate copy), not read from 0 at once.
+      prog_.report().info(f->path() + ": new content of " + g.path);
+      f->fresh = true;
+      f->matched = false;
+      found.push_back(std::move(f));
+    } else if (f) {
+      candidates.push_back(by_inode);
     }
   }
   if (g.offset == 0) return found;
@@ -328,9 +338,12 @@ void Tailer::startup() {
     attach(std::move(f));
   }
   for (size_t i = 0; i < ghosts_.size();) {
-    auto found = find_in_directory(ghosts_[i]);
-    for (auto& f : found) attach(std::move(f), true);  // older data first
-    if (!found.empty()) ghosts_.erase(ghosts_.begin() + static_cast<long>(i));
+    bool found = false;
+    for (auto& f : find_in_directory(ghosts_[i])) {
+      if (!f->fresh) found = true;  // a fresh one is new content: the position may be in a copy yet
+      attach(std::move(f), true);   // older data first
+    }
+    if (found) ghosts_.erase(ghosts_.begin() + static_cast<long>(i));
     else ++i;
   }
 }
@@ -450,8 +463,8 @@ void Tailer::truncated(TailFile& f) {
   }
   if (!found && g.offset > 0) {
     for (auto& copy : find_in_directory(g)) {
+      if (!copy->fresh) found = true;  // (a fresh one is new content, decided later)
       attach(std::move(copy));
-      found = true;
     }
   }
   {

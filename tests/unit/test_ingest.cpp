@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "ingest/checkpoint.h"
@@ -9,6 +10,7 @@
 #include "ingest/file_identity.h"
 #include "ingest/formats/builder.h"
 #include "ingest/formats/timestamp.h"
+#include "ingest/tail_file.h"
 
 using namespace sp::ingest;
 
@@ -101,5 +103,27 @@ TEST_CASE("fingerprints and the checkpoint file round-trip", "[ingest][checkpoin
   CHECK(v == 0xfedcba9876543210ULL);
   std::remove(path.c_str());
   std::remove((path + ".lock").c_str());
+  rmdir(dir);
+}
+
+TEST_CASE("a file's head fingerprint is the content where reading starts, not at its opening", "[ingest][tail]") {
+  CHECK(hash_bytes("abcdef", 6) == hash_bytes("def", 3, hash_bytes("abc", 3)));
+  char dir[] = "/tmp/sp-ingest-unit-XXXXXX";
+  REQUIRE(mkdtemp(dir));
+  std::string path = std::string(dir) + "/app.log.1";
+  std::string a(300, 'a'), b = "{\"n\":100}\n{\"n\":101}\n";
+  std::ofstream(path) << a;
+  std::string error;
+  auto f = TailFile::open(path, error);
+  REQUIRE(f);
+  CHECK(f->identity().head == fingerprint_of(a.substr(0, kFingerprintBytes)));
+  std::ofstream(path, std::ios::trunc) << b;  // replaced in place (same inode) before it is read
+  f->start_at(0, 0, true);
+  CHECK(f->identity().head == fingerprint_of(b));
+  std::ofstream(path, std::ios::app) << a;  // a start further in fingerprints the file as it is then
+  f->start_at(b.size(), 2, true);
+  CHECK(f->identity().head == fingerprint_of((b + a).substr(0, kFingerprintBytes)));
+  f.reset();
+  std::remove(path.c_str());
   rmdir(dir);
 }
