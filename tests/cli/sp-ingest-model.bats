@@ -9,7 +9,7 @@ load test_helper
   # Seeds 1, 3, 11 and 18 use a glob with inotify; 2, 4 and 5 an exact path or polling.
   local seeds=${SP_MODEL_SEEDS:-1,2,3,4,5,11,18}
   run python3 "$SP_SOURCE_DIR/tests/ingest/model_tailer.py" --bin "$SP_BIN_DIR/sp-ingest" \
-    --seeds "$seeds" --ops "${SP_MODEL_OPS:-200}" --time-limit 150
+    --seeds "$seeds" --ops "${SP_MODEL_OPS:-200}" --time-limit 400
   printf '%s\n' "$output" | grep -v '^sp-ingest: ' | sed 's/^/# /' >&3 || true
   ((status == 0)) || fail "$(printf '%s\n' "$output" | grep -v '^sp-ingest: ' | tail -40)"
 }
