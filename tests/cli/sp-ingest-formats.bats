@@ -165,13 +165,18 @@ LOG
   assert_output $'2 unterminated quoted field (byte 3) 1,"open\nmore'
 }
 
+# A header with a quote inside a field (b"c) and a quoted line break: before, the resume took
+# the quote as opening a field, did not find the header again, and the first new row became
+# the header (that record was lost without a word).
 @test "csv: a checkpointed resume keeps reading with the file's header" {
   printf 'a,b\n1,2\n' > x.csv
-  sp-ingest --format csv x.csv --checkpoint ck.json > out.ndjson
+  printf 'a,b"c,"d\ne"\n1,2,3\n' > y.csv
+  sp-ingest --format csv x.csv y.csv --checkpoint ck.json > out.ndjson
   printf '3,4\n' >> x.csv
-  sp-ingest --format csv x.csv --checkpoint ck.json >> out.ndjson
+  printf '4,5,6\n' >> y.csv
+  sp-ingest --format csv x.csv y.csv --checkpoint ck.json >> out.ndjson
   run cat out.ndjson
-  assert_output $'{"a":1,"b":2}\n{"a":3,"b":4}'
+  assert_output $'{"a":1,"b":2}\n{"a":1,"b\\"c":2,"d\\ne":3}\n{"a":3,"b":4}\n{"a":4,"b\\"c":5,"d\\ne":6}'
 }
 
 @test "tsv: tabs, backslash escapes, no quoting" {
