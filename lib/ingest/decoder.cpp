@@ -194,6 +194,8 @@ void StreamDecoder::read_header(int fd) {
   char buf[65536];
   bool open = false;
   uint64_t pos = 0;
+  size_t line_start = 0;
+  char delim = f.quoted_field_delimiter();
   while (text.size() < (1u << 20)) {
     ssize_t r = ::pread(fd, buf, sizeof buf, static_cast<off_t>(pos));
     if (r <= 0) return;
@@ -201,8 +203,12 @@ void StreamDecoder::read_header(int fd) {
     size_t start = text.size();
     text.append(buf, static_cast<size_t>(r));
     for (size_t i = start; i < text.size(); ++i) {
-      if (text[i] == '"') open = !open || (i + 1 < text.size() && text[i + 1] == '"' && (++i, true));
-      if (text[i] == '\n' && !open) {
+      if (text[i] != '\n') continue;
+      // Quotes as line() tracks them: a quote opens a field only at its start ("a,b\"c" is text),
+      // else the header read again here would differ from the one read at the start.
+      if (delim) open = csv_quote_open({text.data() + line_start, i - line_start}, delim, open);
+      line_start = i + 1;
+      if (!open) {
         size_t len = i;
         if (len && text[len - 1] == '\r') --len;
         text.resize(len);

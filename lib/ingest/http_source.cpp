@@ -157,10 +157,87 @@ std::string json_error(const std::string& msg) {
   return out;
 }
 
+// The elements of the JSON array at body[open] (a '['), minified; `body` must be well-formed.
+void split_json_array(const std::string& body, size_t open, std::vector<std::string>& records) {
+  int depth = 0;
+  bool in_string = false;
+  size_t start = open + 1;
+  auto element = [&](size_t end) {
+    std::string_view text(body.data() + start, end - start);
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return;  // "[]" or "[ ]"
+    std::string out(text.size(), '\0');
+    size_t len = 0;
+    if (simdjson::minify(text.data(), text.size(), out.data(), len) == simdjson::SUCCESS) out.resize(len);
+    else out.assign(text);  // (minify only fails on unbalanced quotes, which a well-formed body has not)
+    records.push_back(std::move(out));
+  };
+  for (size_t i = open; i < body.size(); ++i) {
+    char c = body[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      ++depth;
+    } else if (c == ']' || c == '}') {
+      if (--depth == 0) {
+        element(i);
+        return;
+      }
+    } else if (c == ',' && depth == 1) {
+      element(i);
+      start = i + 1;
+    }
+  }
+}
+
 }  // namespace
 
 void poll_http(const std::string& url, const HttpOptions& opts, Emitter& emitter) {
   Poller(url, opts, emitter).run();
+}
+
+web::PostReply accept_post(const web::PostRequest& req, const std::string& token, std::vector<std::string>& records) {
+  records.clear();
+  if (!token.empty() && !cli::same_secret(req.authorization, "Bearer " + token))
+    return {401, json_error("missing or wrong bearer token")};
+  const std::string& body = req.body;
+  size_t first = body.find_first_not_of(" \t\r\n");
+  simdjson::dom::parser parser;
+  if (first != std::string::npos && body[first] == '[') {
+    simdjson::padded_string padded(body);
+    simdjson::dom::element root;
+    simdjson::dom::array arr;
+    if (parser.parse(padded).get(root) || root.get_array().get(arr)) {
+      json::Diagnosis d = json::diagnose(body);
+      if (!d.ok) return {400, json_error("the body is not a JSON array: " + d.message)};
+      // Well-formed, but beyond what simdjson holds (an integer over 64 bits, 1e999): split
+      // the array as text.
+      split_json_array(body, first, records);
+      return {200, ""};
+    }
+    for (simdjson::dom::element el : arr) records.push_back(simdjson::minify(el));
+  } else {
+    json::WellFormedChecker checker;
+    size_t start = 0, number = 0;
+    while (start < body.size()) {
+      size_t nl = body.find('\n', start);
+      size_t end = nl == std::string::npos ? body.size() : nl;
+      ++number;
+      std::string line = body.substr(start, end - start);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      start = end + 1;
+      if (line.find_first_not_of(" \t") == std::string::npos) continue;
+      simdjson::padded_string padded(line);
+      if (!checker.check(padded.data(), padded.size())) {
+        records.clear();
+        return {400, json_error("line " + std::to_string(number) + ": " + checker.error())};
+      }
+      records.push_back(std::move(line));
+    }
+  }
+  return {200, ""};
 }
 
 void listen_http(const std::string& uri, const HttpOptions& opts, Emitter& emitter) {
@@ -192,38 +269,10 @@ void listen_http(const std::string& uri, const HttpOptions& opts, Emitter& emitt
   std::string source = "http-listen://" + (colon == 0 ? host + hostport : hostport) + path;
 
   auto handler = [&emitter, token, source](const web::PostRequest& req) -> web::PostReply {
-    if (!token.empty() && !cli::same_secret(req.authorization, "Bearer " + token))
-      return {401, json_error("missing or wrong bearer token")};
-    const std::string& body = req.body;
-    size_t first = body.find_first_not_of(" \t\r\n");
     std::vector<std::string> records;
-    simdjson::dom::parser parser;
-    if (first != std::string::npos && body[first] == '[') {
-      simdjson::padded_string padded(body);
-      simdjson::dom::element root;
-      simdjson::dom::array arr;
-      if (parser.parse(padded).get(root) || root.get_array().get(arr)) {
-        json::Diagnosis d = json::diagnose(body);
-        return {400, json_error("the body is not a JSON array: " + (d.ok ? std::string("bad JSON") : d.message))};
-      }
-      for (simdjson::dom::element el : arr) records.push_back(simdjson::minify(el));
-    } else {
-      json::WellFormedChecker checker;
-      size_t start = 0, number = 0;
-      while (start < body.size()) {
-        size_t nl = body.find('\n', start);
-        size_t end = nl == std::string::npos ? body.size() : nl;
-        ++number;
-        std::string line = body.substr(start, end - start);
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        start = end + 1;
-        if (line.find_first_not_of(" \t") == std::string::npos) continue;
-        simdjson::padded_string padded(line);
-        if (!checker.check(padded.data(), padded.size()))
-          return {400, json_error("line " + std::to_string(number) + ": " + checker.error())};
-        records.push_back(std::move(line));
-      }
-    }
+    web::PostReply refused = accept_post(req, token, records);
+    if (refused.status != 200) return refused;
+    const std::string& body = req.body;
     try {
       std::lock_guard<std::mutex> lock(emitter.mutex());
       emitter.refresh_clock();

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "connect/http/listener.h"
 #include "ingest/emitter.h"
 
 namespace sp::ingest {
@@ -35,6 +36,13 @@ struct HttpOptions {
 // Polls `url` (once, or every interval with follow) until a stop is requested. Failures are
 // reported; without follow they make the program exit 1.
 void poll_http(const std::string& url, const HttpOptions& opts, Emitter& emitter);
+// What http-listen does with one POST before anything is written: checks the bearer token
+// (when `token` is not empty; compared in constant time) and splits the body into records (the
+// elements of a JSON array, minified, or the non-blank lines of NDJSON, each checked).
+// Returns 200 with `records` filled, else the status and JSON body to answer (401, 400 with
+// the reason) with `records` empty.
+connect::http::PostReply accept_post(const connect::http::PostRequest& req, const std::string& token,
+                                     std::vector<std::string>& records);
 // Serves `uri` (http-listen://…) until a stop is requested.
 void listen_http(const std::string& uri, const HttpOptions& opts, Emitter& emitter);
 

@@ -42,6 +42,41 @@ LOG
   assert_output '{"remote_addr":"127.0.0.1","ident":"user-identifier","remote_user":"frank","ts":"2000-10-10T20:55:36.000Z","method":"GET","path":"/apache_pb.gif","protocol":"HTTP/1.0","status":200,"bytes":2326}'
 }
 
+@test "combined: a status of 000 (no response sent) is the number 0" {
+  printf '%s\n' '10.0.0.1 - - [24/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 000 0 "-" "-"' \
+    '10.0.0.2 - - [24/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 00 - "-" "-"' > a.log
+  run -0 sp-ingest --format combined a.log --strict
+  run jq -c '[.status, .bytes]' <(sp-ingest --format combined a.log)
+  assert_output $'[0,0]\n[0,null]'
+}
+
+@test "--time-field: a name the format's records have already is a usage error" {
+  printf '%s\n' '<13>Oct 11 22:14:15 host app: 42' > sys.log
+  run -2 sp-ingest --format syslog --time-field message sys.log
+  assert_output --partial "sp-ingest: --time-field message: --format syslog records have a 'message' field of their own"
+  run -2 sp-ingest --format combined --time-field status sys.log
+  assert_output --partial "--format combined records have a 'status' field"
+  run -0 sp-ingest --format syslog --time-field when sys.log
+  run jq -c '[.when, .message]' <<< "$output"
+  assert_output --regexp '^\["[0-9]{4}-10-11T22:14:15.000Z","42"\]$'
+}
+
+@test "times: a day the month does not have, or a year past 9999, rejects the record" {
+  printf '%s\n' '{"t":"2026-02-31T00:00:00Z"}' '{"t":99999999999999999}' '{"t":"2024-02-29T00:00:00Z"}' > in.ndjson
+  run -0 --separate-stderr sp-ingest --format json --time-field t in.ndjson --dead-letter dl.ndjson
+  assert_output '{"t":"2024-02-29T00:00:00.000Z"}'
+  run jq -r '"\(.line) \(.error)"' dl.ndjson
+  assert_line --partial "1 time field 't': cannot read \"2026-02-31T00:00:00Z\" as a timestamp"
+  assert_line --partial "2 time field 't': cannot read 99999999999999999 as a timestamp"
+}
+
+@test "syslog: a repeated structured-data param or SD-ID keeps every value (ip, ip_2)" {
+  printf '%s\n' '<14>1 2026-11-24T10:00:00Z h app - - [origin ip="192.0.2.1" ip="192.0.2.129"][x a="1"][x a="2"] m' > sys.log
+  run -0 sp-ingest --format syslog sys.log
+  run jq -c .structured_data <<< "$output"
+  assert_output '{"origin":{"ip":"192.0.2.1","ip_2":"192.0.2.129"},"x":{"a":"1"},"x_2":{"a":"2"}}'
+}
+
 @test "syslog: RFC 5424 with structured data, RFC 3164, files without PRI, and bad lines" {
   cat > sys.log <<'LOG'
 <165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"] An application event
@@ -130,13 +165,18 @@ LOG
   assert_output $'2 unterminated quoted field (byte 3) 1,"open\nmore'
 }
 
+# A header with a quote inside a field (b"c) and a quoted line break: before, the resume took
+# the quote as opening a field, did not find the header again, and the first new row became
+# the header (that record was lost without a word).
 @test "csv: a checkpointed resume keeps reading with the file's header" {
   printf 'a,b\n1,2\n' > x.csv
-  sp-ingest --format csv x.csv --checkpoint ck.json > out.ndjson
+  printf 'a,b"c,"d\ne"\n1,2,3\n' > y.csv
+  sp-ingest --format csv x.csv y.csv --checkpoint ck.json > out.ndjson
   printf '3,4\n' >> x.csv
-  sp-ingest --format csv x.csv --checkpoint ck.json >> out.ndjson
+  printf '4,5,6\n' >> y.csv
+  sp-ingest --format csv x.csv y.csv --checkpoint ck.json >> out.ndjson
   run cat out.ndjson
-  assert_output $'{"a":1,"b":2}\n{"a":3,"b":4}'
+  assert_output $'{"a":1,"b":2}\n{"a":1,"b\\"c":2,"d\\ne":3}\n{"a":3,"b":4}\n{"a":4,"b\\"c":5,"d\\ne":6}'
 }
 
 @test "tsv: tabs, backslash escapes, no quoting" {

@@ -96,6 +96,18 @@ teardown() {
   assert_output $'{"x":1}\n{"x":2}\n{"y":1}\n{"y":[2]}'
 }
 
+@test "listen: a JSON array with numbers beyond 64 bits is accepted, as NDJSON lines are" {
+  listen
+  run -0 curl -s -w ' %{http_code}' -X POST --data-binary '[{"id":123456789012345678901234567890}, 1e999, [ "a,]" , {"b":[1, 2]} ] ]' "$URL"
+  assert_output $'{"accepted":3}\n 200'
+  run -0 curl -s -w ' %{http_code}' -X POST --data-binary $'{"id":123456789012345678901234567890}\n' "$URL"
+  assert_output $'{"accepted":1}\n 200'
+  kill -TERM $PID
+  wait $PID
+  run cat out.ndjson
+  assert_output $'{"id":123456789012345678901234567890}\n1e999\n["a,]",{"b":[1,2]}]\n{"id":123456789012345678901234567890}'
+}
+
 @test "listen: 413 over --max-body-bytes; 401 without the bearer token" {
   echo 's3cret' > token
   listen --max-body-bytes 1K --auth-token-file token

@@ -3,7 +3,8 @@
 //   combined: common + "%{Referer}i" "%{User-agent}i"
 // Fields: remote_addr, ident (only when not "-"), remote_user, the time (RFC 3339 UTC, named
 // by --time-field, default "ts"), method, path, protocol (or request when the request line is
-// not "METHOD PATH PROTOCOL"), status and bytes as numbers, referer, user_agent; "-" is null.
+// not "METHOD PATH PROTOCOL"), status and bytes as numbers (leading zeros dropped), referer,
+// user_agent; "-" is null.
 // Anything after the last field (nginx configs often append more) is kept in "extra".
 // This parser is hand-written for speed: it is the hot path of log shipping.
 #include <cstring>
@@ -18,6 +19,9 @@ class AccessLogFormat : public Format {
  public:
   AccessLogFormat(const FormatOptions& o, bool combined)
       : combined_(combined), time_key_(o.time_field.empty() ? "ts" : o.time_field), builder_(time_key_) {
+    check_time_field(combined ? "combined" : "common", time_key_,
+                     {"remote_addr", "ident", "remote_user", "method", "path", "protocol", "request", "status",
+                      "bytes", "referer", "user_agent", "extra"});
     builder_.set_valid_utf8(o.valid_utf8);
   }
 
@@ -63,7 +67,7 @@ class AccessLogFormat : public Format {
     } else {
       builder_.string("request", request);
     }
-    builder_.raw("status", status);
+    builder_.raw("status", strip_zeros(status));  // "000" (no response) is 0: JSON has no leading zeros
     if (bytes == "-") builder_.null("bytes");
     else builder_.raw("bytes", strip_zeros(bytes));
     if (combined_) {

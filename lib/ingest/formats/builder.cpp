@@ -1,6 +1,9 @@
 #include "ingest/formats/builder.h"
 
+#include <simdjson.h>
+
 #include "ingest/formats/timestamp.h"
+#include "io/error.h"
 #include "json/writer.h"
 
 namespace sp::ingest {
@@ -31,6 +34,18 @@ void append_utf8_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
+std::string_view name_as_written(std::string_view s, std::string& out) {
+  if (json::is_valid_utf8(s)) return s;
+  std::string quoted;
+  json::append_string(quoted, s);
+  simdjson::padded_string padded(quoted);
+  simdjson::dom::parser parser;
+  std::string_view text;
+  if (parser.parse(padded).get_string().get(text)) text = {};  // (the writer writes JSON strings)
+  out.assign(text);
+  return out;
+}
+
 bool is_json_number(std::string_view s) {
   size_t i = 0, n = s.size();
   if (n == 0 || n > 40) return false;
@@ -57,6 +72,15 @@ bool is_json_number(std::string_view s) {
     if (i == start) return false;
   }
   return i == n;
+}
+
+void check_time_field(std::string_view format, std::string_view time_field,
+                      std::initializer_list<std::string_view> fields) {
+  for (std::string_view f : fields)
+    if (time_field == f)
+      throw UsageError("--time-field " + std::string(time_field) + ": --format " + std::string(format) +
+                       " records have a '" + std::string(f) +
+                       "' field of their own; the time needs another name (default ts)");
 }
 
 void RecordBuilder::begin(std::string& out) {

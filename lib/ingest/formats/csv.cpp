@@ -17,6 +17,7 @@ class CsvFormat : public Format {
  public:
   CsvFormat(const FormatOptions& o, char delim) : delim_(delim), columns_(o.columns), builder_(o.time_field) {
     builder_.set_valid_utf8(o.valid_utf8);
+    for (auto& c : columns_) c = std::string(name_as_written(c, name_));
     dedupe(columns_);
   }
   std::unique_ptr<FormatState> new_state() const override { return std::make_unique<CsvState>(); }
@@ -29,7 +30,7 @@ class CsvFormat : public Format {
     if (!split(text.view(), error)) return false;
     if (columns_.empty() && !st->have_header) {
       st->header.clear();
-      for (const auto& f : fields_) st->header.emplace_back(value(f));
+      for (const auto& f : fields_) st->header.emplace_back(name_as_written(value(f), name_));
       for (size_t i = 0; i < st->header.size(); ++i)
         if (st->header[i].empty()) st->header[i] = "column_" + std::to_string(i + 1);
       dedupe(st->header);
@@ -134,7 +135,7 @@ class CsvFormat : public Format {
   RecordBuilder builder_;
   std::string_view line_;
   std::vector<Field> fields_;
-  std::string scratch_;
+  std::string scratch_, name_;
 };
 
 }  // namespace

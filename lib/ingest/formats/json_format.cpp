@@ -54,8 +54,7 @@ class JsonFormat : public Format {
     std::string_view s;
     double d;
     if (v.get_string().get(s) == simdjson::SUCCESS) ok = parse_timestamp(s, ms);
-    else if (v.get_double().get(d) == simdjson::SUCCESS && d >= 0 && d < 1e17)
-      ok = true, ms = d >= 1e11 ? static_cast<int64_t>(d) : static_cast<int64_t>(d * 1000 + 0.5);
+    else if (v.get_double().get(d) == simdjson::SUCCESS) ok = epoch_to_ms(d, ms);
     if (!ok) {
       error = "time field '" + time_path_.text() + "': cannot read " + simdjson::minify(v).substr(0, 64) +
               " as a timestamp";

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "ingest/formats/formats.h"
+#include "json/writer.h"
 
 namespace sp::ingest {
 namespace {
@@ -18,6 +19,7 @@ class LogfmtFormat : public Format {
     size_t i = 0, n = s.size();
     bool any_value = false;
     keys_.clear();
+    renamed_.clear();  // (else every record with a repeated key would add to it for good)
     builder_.begin(out);
     while (i < n) {
       while (i < n && (s[i] == ' ' || s[i] == '\t')) ++i;
@@ -91,6 +93,11 @@ class LogfmtFormat : public Format {
 
  private:
   std::string_view unique_key(std::string_view key) {
+    if (!json::is_valid_utf8(key)) {  // rare: compare it as it will be written
+      std::string_view written = name_as_written(key, name_);
+      renamed_.emplace_back(written);
+      key = renamed_.back();
+    }
     bool dup = false;
     for (const auto& k : keys_)
       if (k == key) dup = true;
@@ -113,7 +120,7 @@ class LogfmtFormat : public Format {
   }
 
   RecordBuilder builder_;
-  std::string value_;
+  std::string value_, name_;
   std::vector<std::string_view> keys_;
   std::deque<std::string> renamed_;  // stable storage for renamed keys (deque: no moves)
 };

@@ -3,7 +3,10 @@
 // syslog daemons leave it out), and with an RFC 3339 time instead of the 3164 one (rsyslog's
 // high-precision file format). Fields: facility, severity (numbers, when there is a PRI), the
 // time (named by --time-field, default "ts"), host, app, pid, msgid, structured_data
-// ({"id":{"param":"value"}}), message. "-" (nil) fields are left out.
+// ({"id":{"param":"value"}}; a repeated name gets a suffix: ip, ip_2), message. "-" (nil)
+// fields are left out.
+#include <vector>
+
 #include "ingest/formats/formats.h"
 #include "ingest/formats/timestamp.h"
 #include "json/writer.h"
@@ -15,6 +18,8 @@ class SyslogFormat : public Format {
  public:
   explicit SyslogFormat(const FormatOptions& o)
       : time_key_(o.time_field.empty() ? "ts" : o.time_field), builder_(time_key_) {
+    check_time_field("syslog", time_key_,
+                     {"facility", "severity", "host", "app", "pid", "msgid", "structured_data", "message"});
     builder_.set_valid_utf8(o.valid_utf8);
   }
 
@@ -94,9 +99,43 @@ class SyslogFormat : public Format {
     return true;
   }
 
+  // Member names of one object of structured data. RFC 5424 lets a param repeat in an element
+  // ([origin ip="…" ip="…"]) and some senders repeat an SD-ID: as in logfmt, the later ones get
+  // a suffix (ip_2, ip_3, …), so that no value is lost to a repeated JSON key.
+  class Names {
+   public:
+    void clear() { count_ = 0; }
+    std::string_view add(std::string_view raw) {
+      std::string_view name = name_as_written(raw, written_);
+      if (!taken(name)) return keep(name);
+      for (size_t n = 2;; ++n) {
+        candidate_.assign(name);
+        candidate_ += '_';
+        candidate_ += std::to_string(n);
+        if (!taken(candidate_)) return keep(candidate_);
+      }
+    }
+
+   private:
+    bool taken(std::string_view name) const {
+      for (size_t i = 0; i < count_; ++i)
+        if (names_[i] == name) return true;
+      return false;
+    }
+    std::string_view keep(std::string_view name) {
+      if (count_ == names_.size()) names_.emplace_back();
+      names_[count_].assign(name);
+      return names_[count_++];
+    }
+    std::vector<std::string> names_;  // reused: their buffers stay between records
+    size_t count_ = 0;
+    std::string candidate_, written_;
+  };
+
   // [id param="value" …][id2 …] -> {"id":{"param":"value"},"id2":{}}
   bool structured_data(std::string& error) {
     sd_.assign(1, '{');
+    ids_.clear();
     bool first_elem = true;
     while (pos_ < s_.size() && s_[pos_] == '[') {
       ++pos_;
@@ -105,8 +144,9 @@ class SyslogFormat : public Format {
       if (pos_ >= s_.size() || pos_ == start) return fail(error, "RFC 5424: bad structured data element");
       if (!first_elem) sd_ += ',';
       first_elem = false;
-      append(sd_, s_.substr(start, pos_ - start));
+      append(sd_, ids_.add(s_.substr(start, pos_ - start)));
       sd_ += ":{";
+      params_.clear();
       bool first_param = true;
       while (pos_ < s_.size() && s_[pos_] == ' ') {
         ++pos_;
@@ -137,7 +177,7 @@ class SyslogFormat : public Format {
         if (!closed) return fail(error, "RFC 5424: unterminated structured data value");
         if (!first_param) sd_ += ',';
         first_param = false;
-        append(sd_, key);
+        append(sd_, params_.add(key));
         sd_ += ':';
         append(sd_, value_);
       }
@@ -199,6 +239,7 @@ class SyslogFormat : public Format {
   std::string_view s_;
   size_t pos_ = 0;
   std::string sd_, value_;
+  Names ids_, params_;
 };
 
 }  // namespace

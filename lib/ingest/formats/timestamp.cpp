@@ -27,8 +27,15 @@ bool digits(std::string_view s, size_t pos, size_t n, int& out) {
   return true;
 }
 
-bool valid_fields(int mo, int d, int h, int mi, int s) {
-  return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && s <= 60;
+int days_in_month(int y, int mo) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return mo == 2 && leap ? 29 : kDays[mo - 1];
+}
+
+// A day that the month has (2026-02-31 is not a date: it would read as March 3).
+bool valid_fields(int y, int mo, int d, int h, int mi, int s) {
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= days_in_month(y, mo) && h <= 23 && mi <= 59 && s <= 60;
 }
 
 // Zone at s[pos..]: "Z", "+hh:mm", "+hhmm", "+hh", or nothing. Sets offset in minutes.
@@ -78,7 +85,7 @@ bool parse_iso(std::string_view s, int64_t& ms) {
     p = 19;
   }
   p = parse_fraction(s, p, millis);
-  if (p == std::string_view::npos || !valid_fields(mo, d, h, mi, sec)) return false;
+  if (p == std::string_view::npos || !valid_fields(y, mo, d, h, mi, sec)) return false;
   int off;
   if (!parse_zone(s, p, off)) return false;
   ms = civil_to_ms(y, mo, d, h, mi, sec, millis) - static_cast<int64_t>(off) * 60000;
@@ -93,7 +100,7 @@ bool parse_clf(std::string_view s, int64_t& ms) {
     return false;
   int mo = month_from_abbrev(s.data() + 3);
   size_t p = parse_fraction(s, 20, millis);
-  if (!mo || p == std::string_view::npos || !valid_fields(mo, d, h, mi, sec)) return false;
+  if (!mo || p == std::string_view::npos || !valid_fields(y, mo, d, h, mi, sec)) return false;
   int off;
   if (!parse_zone(s, p, off)) return false;
   ms = civil_to_ms(y, mo, d, h, mi, sec, millis) - static_cast<int64_t>(off) * 60000;
@@ -115,22 +122,23 @@ bool parse_3164(std::string_view s, int64_t& ms) {
       !digits(s, 13, 2, sec))
     return false;
   p = parse_fraction(s, 15, millis);
-  if (!mo || p != s.size() || !valid_fields(mo, d, h, mi, sec)) return false;
+  if (!mo || p != s.size() || !valid_fields(2000, mo, d, h, mi, sec)) return false;  // a leap year: Feb 29 may be
   int64_t now = now_ms();
   int64_t y;
   unsigned m_, d_;
   civil_from_days(now / 86400000, y, m_, d_);
-  ms = civil_to_ms(static_cast<int>(y), mo, d, h, mi, sec, millis);
-  if (ms > now + 86400000) ms = civil_to_ms(static_cast<int>(y) - 1, mo, d, h, mi, sec, millis);
+  int year = static_cast<int>(y);
+  if (civil_to_ms(year, mo, d, h, mi, sec, millis) > now + 86400000) --year;
+  if (!valid_fields(year, mo, d, h, mi, sec)) return false;  // Feb 29 of a year that has none
+  ms = civil_to_ms(year, mo, d, h, mi, sec, millis);
   return true;
 }
 
 bool parse_epoch(std::string_view s, int64_t& ms) {
   double v;
   auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size() || !(v >= 0) || v > 1e17) return false;
-  ms = v >= 1e11 ? static_cast<int64_t>(v) : static_cast<int64_t>(v * 1000 + 0.5);
-  return true;
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return false;
+  return epoch_to_ms(v, ms);
 }
 
 }  // namespace
@@ -147,15 +155,31 @@ int month_from_abbrev(const char* p) {
   return 0;
 }
 
+bool in_rfc3339_range(int64_t ms) {
+  // 0000-01-01T00:00:00.000Z .. 9999-12-31T23:59:59.999Z
+  return ms >= -62167219200000 && ms <= 253402300799999;
+}
+
+bool epoch_to_ms(double v, int64_t& ms) {
+  if (!(v >= 0) || v > 1e15) return false;  // (also NaN) 1e15 ms is past the year 9999 already
+  ms = v >= 1e11 ? static_cast<int64_t>(v) : static_cast<int64_t>(v * 1000 + 0.5);
+  return in_rfc3339_range(ms);
+}
+
 bool parse_timestamp(std::string_view text, int64_t& ms) {
   if (text.empty()) return false;
   char c = text[0];
+  bool ok;
   if (c >= '0' && c <= '9') {
-    if (text.size() >= 16 && text[4] == '-') return parse_iso(text, ms);
-    if (text.size() >= 20 && text[2] == '/') return parse_clf(text, ms);
-    return parse_epoch(text, ms);
+    if (text.size() >= 16 && text[4] == '-') ok = parse_iso(text, ms);
+    else if (text.size() >= 20 && text[2] == '/') ok = parse_clf(text, ms);
+    else ok = parse_epoch(text, ms);
+  } else {
+    ok = parse_3164(text, ms);
   }
-  return parse_3164(text, ms);
+  // A zone can move a time out of the range ("0000-01-01T00:30:00+01:00"), which RFC 3339 output
+  // cannot show (append_rfc3339_ms would clamp the year).
+  return ok && in_rfc3339_range(ms);
 }
 
 void append_rfc3339_ms(std::string& out, int64_t ms) {

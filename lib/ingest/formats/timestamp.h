@@ -18,7 +18,14 @@ int month_from_abbrev(const char* p);
 //   RFC 3164 syslog:     Nov 24 10:00:00 (no year: the current year, or the previous one when
 //                        that would put it more than a day in the future; UTC)
 //   epoch numbers:       1764000000 (seconds), 1764000000123 (milliseconds, >= 1e11), fractions allowed
+// A day the month does not have, or a time outside 0000-01-01 .. 9999-12-31 UTC (what RFC 3339
+// can write), is rejected.
 bool parse_timestamp(std::string_view text, int64_t& ms);
+// An epoch number (seconds, or milliseconds when >= 1e11) as milliseconds; false when negative,
+// NaN, or out of range.
+bool epoch_to_ms(double v, int64_t& ms);
+// True when `ms` is within 0000-01-01T00:00:00.000Z .. 9999-12-31T23:59:59.999Z.
+bool in_rfc3339_range(int64_t ms);
 // Appends "YYYY-MM-DDTHH:MM:SS.mmmZ" (no quotes).
 void append_rfc3339_ms(std::string& out, int64_t ms);
 
