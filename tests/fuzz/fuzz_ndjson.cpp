@@ -1,6 +1,9 @@
 // The NDJSON line reader and record access: arbitrary bytes split into lines (with small
 // buffers and line limits, so that refills and overlong lines happen), each line checked for
 // well-formedness and depth, and a few field paths resolved through On-Demand and the DOM.
+// Oracle: the lines handed out are the input split at '\n', each without the '\r' before it,
+// empty and blank lines (within the limit) left out, with their numbers and offsets; a line
+// over the limit comes as its prefix and its whole length.
 #include <simdjson.h>
 
 #include <cstdint>
@@ -31,6 +34,30 @@ class MemorySource : public sp::io::ByteSource {
   std::string name_ = "fuzz";
 };
 
+// The next line the reader should hand out, from `pos` on: its start and length (without the
+// '\r'), its number; false at the end of the input.
+struct Expected {
+  size_t pos = 0, begin = 0, len = 0;
+  uint64_t number = 0, empty = 0;
+  size_t max = 0;
+  bool next(const uint8_t* data, size_t size) {
+    while (pos < size) {
+      const void* nl = memchr(data + pos, '\n', size - pos);
+      size_t end = nl ? static_cast<size_t>(static_cast<const uint8_t*>(nl) - data) : size;
+      begin = pos;
+      len = end - pos;
+      pos = nl ? end + 1 : size;
+      ++number;
+      if (len && data[begin + len - 1] == '\r') --len;
+      bool blank = len <= max;
+      for (size_t i = begin; i < begin + len && blank; ++i) blank = data[i] == ' ' || data[i] == '\t';
+      if (!blank) return true;
+      ++empty;
+    }
+    return false;
+  }
+};
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -38,7 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The first two bytes choose the read size and the line limit.
   size_t chunk = 1 + data[0] % 64;
   sp::io::LineReaderOptions opts;
-  opts.max_line_bytes = 16 + data[1] * 4;
+  // Up to beyond the reader's smallest buffer (4096 bytes), so that it grows.
+  opts.max_line_bytes = 16 + data[1] * 32;
   opts.buffer_bytes = 64;
   opts.too_long_prefix = 8;
   static const sp::json::FieldPath paths[] = {
@@ -49,11 +77,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sp::json::WellFormedChecker checker;
   simdjson::ondemand::parser parser;
   sp::io::Line line;
-  uint64_t last = 0;
+  Expected want;
+  want.max = opts.max_line_bytes;
+  const uint8_t* in = data + 2;
   while (reader.next(line)) {
-    if (line.number <= last) __builtin_trap();  // line numbers only go up
-    last = line.number;
+    if (!want.next(in, size - 2)) __builtin_trap();  // a line that is not in the input
+    if (line.number != want.number || line.offset != want.begin) __builtin_trap();
     if (line.capacity < line.size + simdjson::SIMDJSON_PADDING) __builtin_trap();
+    if (line.too_long != (want.len > opts.max_line_bytes)) __builtin_trap();
+    size_t shown = line.too_long ? std::min(want.len, opts.too_long_prefix) : want.len;
+    if (line.size != shown || line.total_size != want.len || memcmp(line.data, in + want.begin, shown) != 0)
+      __builtin_trap();
     if (line.too_long) continue;
     (void)sp::json::too_deep(line.view());
     if (!checker.check(line.data, line.size)) continue;
@@ -66,5 +100,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!v.error()) (void)v.value_unsafe().raw_json_token();
     }
   }
+  if (want.next(in, size - 2) || reader.empty_lines() != want.empty) __builtin_trap();  // a line lost
   return 0;
 }
