@@ -179,7 +179,9 @@ void Engine::compile() {
     for (size_t c = 0; c < columns_.size(); ++c)
       if (columns_[c].name == f.name) slot_column_[f.slot] = static_cast<int>(c);
   }
-  auto check_root = [&](size_t root, bool in_having, const std::string& what) {
+  // `source` is the text the root was compiled from, which the nodes' columns count in (the
+  // whole --agg list for one of its items).
+  auto check_root = [&](size_t root, bool in_having, const std::string& source) {
     std::vector<const expr::Node*> refs;
     collect_fields(program_.root(root), refs);
     for (const auto* n : refs) {
@@ -192,13 +194,12 @@ void Engine::compile() {
       if (in_having && slot_column_[n->slot] >= 0) continue;
       throw UsageError("'" + f.name + "' is neither grouped (--group-by) nor inside an aggregate" +
                            (in_having ? " nor an output column" : ""),
-                       program_.text(root), n->begin);
+                       source, n->begin);
     }
-    (void)what;
   };
   for (const auto& c : columns_)
-    if (c.kind == ColumnKind::Expr) check_root(items_[c.index].root, false, "--agg");
-  if (having_ != kNone) check_root(having_, true, "--having");
+    if (c.kind == ColumnKind::Expr) check_root(items_[c.index].root, false, list);
+  if (having_ != kNone) check_root(having_, true, o_.having);
   if (having_ != kNone) need_group_values_ = true;  // HAVING may name group columns
 
   ev_ = std::make_unique<expr::Evaluator>(program_);

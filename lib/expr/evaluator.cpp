@@ -306,8 +306,10 @@ Value Evaluator::eval_index(const Node& n) {
   if (base.type == Type::Array && idx.type == Type::Number) {
     if (!parse_json(base.text, el)) return Value::null();
     simdjson::dom::array arr = el.get_array().value_unsafe();
-    int64_t i = static_cast<int64_t>(idx.number);
     int64_t size = static_cast<int64_t>(arr.size());
+    // Range first: converting a double beyond int64 (or NaN) is undefined.
+    if (!(idx.number > -static_cast<double>(size) - 1 && idx.number < static_cast<double>(size))) return Value::null();
+    int64_t i = static_cast<int64_t>(idx.number);
     if (i < 0) i += size;
     if (i < 0 || i >= size) return Value::null();
     simdjson::dom::element e;

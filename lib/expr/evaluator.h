@@ -26,6 +26,7 @@
 #include "expr/regex.h"
 #include "expr/scratch.h"
 #include "expr/value.h"
+#include "json/check.h"
 
 namespace sp::expr {
 
@@ -122,6 +123,9 @@ class Evaluator {
   };
   std::vector<KeyOrder> key_orders_;
   void init_key_orders();
+  // An object or array read whole is skipped over by On-Demand, unchecked: it is checked
+  // before it becomes a value (which a stage may write out).
+  json::WellFormedChecker whole_;
   std::unique_ptr<simdjson::dom::parser> dom_;
   std::string padded_;
 };

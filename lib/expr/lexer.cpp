@@ -4,6 +4,7 @@
 
 #include "expr/time.h"
 #include "io/error.h"
+#include "json/writer.h"
 
 namespace sp::expr {
 namespace {
@@ -57,6 +58,10 @@ size_t lex_string(std::string_view s, size_t i, Token& t) {
         i += 2;
         continue;
       }
+      // Records are UTF-8, and so is what a stage writes: a literal in another encoding (a
+      // shell in Latin-1) would compare unequal to everything and put bad bytes in the output.
+      if (!json::is_valid_utf8(s.substr(open, i - open)))
+        fail(s, open, "string is not valid UTF-8 (records and output are UTF-8)");
       return i + 1;
     }
     if (c == '\\' && q == '"' && i + 1 < s.size()) {

@@ -196,6 +196,7 @@ error_code Evaluator::read_scalar(ondemand::value v, Value& out) {
       std::string_view raw;
       if (auto err = v.get_object().get(obj)) return err;
       if (auto err = obj.raw_json().get(raw)) return err;
+      if (!whole_.check(raw.data(), raw.size())) return TAPE_ERROR;
       out = Value::of_object(trim_right(raw));
       return SUCCESS;
     }
@@ -204,6 +205,7 @@ error_code Evaluator::read_scalar(ondemand::value v, Value& out) {
       std::string_view raw;
       if (auto err = v.get_array().get(arr)) return err;
       if (auto err = arr.raw_json().get(raw)) return err;
+      if (!whole_.check(raw.data(), raw.size())) return TAPE_ERROR;
       out = Value::of_array(trim_right(raw));
       return SUCCESS;
     }

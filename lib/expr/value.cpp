@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "expr/time.h"
+#include "json/writer.h"
 
 namespace sp::expr {
 
@@ -33,32 +34,9 @@ void append_number(std::string& out, double d) {
   out.append(buf, r.ptr);
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  static const char hex[] = "0123456789abcdef";
-  out += '"';
-  size_t run = 0;  // start of the current run of bytes that need no escaping
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        out += "\\u00";
-        out += hex[c >> 4];
-        out += hex[c & 15];
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
-}
+// Through json::append_string: text that is not valid UTF-8 (a literal, a byte-wise
+// function's result) is written with U+FFFD in place of the bad bytes, so the output stays JSON.
+void append_json_string(std::string& out, std::string_view s) { json::append_string(out, s); }
 
 void append_json(std::string& out, const Value& v) {
   switch (v.type) {

@@ -118,16 +118,18 @@ bool LineReader::next(Line& line) {
     begin_ = scan_ = (stop < end_ ? stop + 1 : end_);
     ++line_number_;
     if (len && base[start + len - 1] == '\r') --len;
-    if (len == 0 || ((base[start] == ' ' || base[start] == '\t') && is_blank(base + start, len))) {
-      ++empty_lines_;
-      continue;
-    }
+    // Over the limit before blank: a long line that streams past the buffer is reported
+    // without being looked at, and one that fits must be reported the same way.
     if (len > opts_.max_line_bytes) {
       size_t keep = std::min(opts_.too_long_prefix, len);
       prefix_.assign(base + start, base + start + keep);
       prefix_.resize(keep + simdjson::SIMDJSON_PADDING);
       line = Line{prefix_.data(), keep, prefix_.size(), line_number_, base_offset_ + start, true, len};
       return true;
+    }
+    if (len == 0 || ((base[start] == ' ' || base[start] == '\t') && is_blank(base + start, len))) {
+      ++empty_lines_;
+      continue;
     }
     line = Line{base + start, len, buf_.size() - start, line_number_, base_offset_ + start, false, len};
     return true;

@@ -1,6 +1,7 @@
 #include "json/path.h"
 
 #include "io/error.h"
+#include "json/writer.h"
 
 namespace sp::json {
 namespace {
@@ -122,6 +123,10 @@ FieldPath FieldPath::parse(std::string_view text) {
     p.segments_ = parse_pointer(text);
   else
     p.segments_ = parse_dotted(text);
+  for (auto& seg : p.segments_) {
+    append_string(seg.escaped, seg.key);
+    seg.escaped = seg.escaped.substr(1, seg.escaped.size() - 2);
+  }
   return p;
 }
 
@@ -154,7 +159,7 @@ simdjson::simdjson_result<simdjson::ondemand::value> FieldPath::find(
       if (auto err = cur.type().get(t)) return err;
     }
     if (t == ondemand::json_type::object && !seg.index_only) {
-      auto r = first ? doc.find_field_unordered(seg.key) : cur.find_field_unordered(seg.key);
+      auto r = first ? doc.find_field_unordered(seg.escaped) : cur.find_field_unordered(seg.escaped);
       if (auto err = r.get(cur)) return err;
     } else if (t == ondemand::json_type::array && seg.index >= 0) {
       ondemand::array arr;

@@ -13,6 +13,7 @@ namespace sp::json {
 
 struct PathSegment {
   std::string key;     // the member name (also set for numeric segments: "0")
+  std::string escaped; // key as JSON writes it between quotes (k\"x): On-Demand compares raw keys
   int64_t index = -1;  // >= 0 when the segment may address an array element
   bool index_only = false;  // written as [N]: never a member name
 };

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 #include "io/error.h"
 #include "json/writer.h"
@@ -22,6 +23,12 @@ void append_float(std::string& out, float v) {
   char buf[32];
   auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest text that reads back as v
   out.append(buf, r.ptr);
+}
+
+std::string number_text(double v) {
+  std::string out;
+  json::append_number(out, v);
+  return out;
 }
 
 void write_all(int fd, const std::string& data, const std::string& path) {
@@ -217,10 +224,16 @@ std::unique_ptr<Model> parse_model(std::string_view json_text, const std::string
     if (e != simdjson::SUCCESS) bad(name, std::string("\"") + key + "\" is missing or not a number");
     return v;
   };
+  // A count: a whole number in [lo, hi] (checked before it is converted to an integer).
+  auto count = [&](element obj, const char* key, double dflt, bool required, double lo, double hi) -> double {
+    double v = num(obj, key, dflt, required);
+    if (!(v >= lo && v <= hi) || v != std::floor(v)) bad(name, std::string("\"") + key + "\" is out of range");
+    return v;
+  };
   if (str("format") != "streampipe-model") bad(name, "\"format\" is not \"streampipe-model\"");
   double version = num(root, "version", 0, true);
   if (version < 1 || version > kModelFormatVersion)
-    bad(name, "format version " + std::to_string(int64_t(version)) + " is not supported (this program reads " +
+    bad(name, "format version " + number_text(version) + " is not supported (this program reads " +
                   std::to_string(kModelFormatVersion) + ")");
 
   ModelConfig cfg;
@@ -248,8 +261,7 @@ std::unique_ptr<Model> parse_model(std::string_view json_text, const std::string
       cfg.interact += s;
     }
   }
-  cfg.bits = static_cast<int>(num(root, "bits", 0, true));
-  if (cfg.bits < kMinBits || cfg.bits > kMaxBits) bad(name, "\"bits\" is out of range");
+  cfg.bits = static_cast<int>(count(root, "bits", 0, true, kMinBits, kMaxBits));
   if (str("hash", false) != "murmur3-32") bad(name, "\"hash\" is not \"murmur3-32\"");
   element opt;
   if (root["optimizer"].get(opt) != simdjson::SUCCESS || !opt.is_object()) bad(name, "\"optimizer\" is missing");
@@ -264,7 +276,7 @@ std::unique_ptr<Model> parse_model(std::string_view json_text, const std::string
   cfg.optimizer.l1 = num(opt, "l1", 0, false);
   cfg.optimizer.l2 = num(opt, "l2", 0, false);
   cfg.optimizer.ftrl_beta = num(opt, "ftrl_beta", 1, false);
-  cfg.max_classes = static_cast<size_t>(num(root, "max_classes", 1000, false));
+  cfg.max_classes = static_cast<size_t>(count(root, "max_classes", 1000, false, 0, 1e12));
 
   std::unique_ptr<Model> model;
   try {
@@ -272,10 +284,17 @@ std::unique_ptr<Model> parse_model(std::string_view json_text, const std::string
   } catch (const UsageError& e) {
     bad(name, e.what());
   }
+  // The names were joined into a --features text and parsed again: a name that does not
+  // read back as one feature ("log(", "a, b") would leave the list out of step with the file.
+  if (model->spec().features.size() != features.size())
+    bad(name, "\"features\" has " + std::to_string(features.size()) + " entries, but their names read as " +
+                  std::to_string(model->spec().features.size()) + " features");
   // Feature kinds and normalization state.
   size_t i = 0;
   for (element f : features) {
     FeatureDef& def = model->spec().features[i++];
+    if (std::string_view fname; f["name"].get_string().get(fname) || fname != def.name)
+      bad(name, "feature \"" + def.name + "\" does not read back under its own name");
     std::string_view kind;
     if (f["kind"].get_string().get(kind) != simdjson::SUCCESS) bad(name, "feature " + def.name + " has no \"kind\"");
     if (kind == "numeric") def.kind = Kind::kNumeric;
@@ -317,7 +336,7 @@ std::unique_ptr<Model> parse_model(std::string_view json_text, const std::string
       model->target_stats().m2 = num(s, "m2", 0, false);
     }
   }
-  model->set_trained(static_cast<uint64_t>(num(root, "records", 0, false)));
+  model->set_trained(static_cast<uint64_t>(count(root, "records", 0, false, 0, 9e18)));
 
   LinearLearner& L = model->learner();
   if (root["weights"].get_array().get(weights) != simdjson::SUCCESS) bad(name, "\"weights\" is not an array");
@@ -340,6 +359,11 @@ std::unique_ptr<Model> parse_model(std::string_view json_text, const std::string
       if ((*iw).get_double().get(wv) != simdjson::SUCCESS || (*in).get_double().get(nv) != simdjson::SUCCESS ||
           (*iz).get_double().get(zv) != simdjson::SUCCESS)
         bad(name, "a weight is not a number");
+      // Slots are floats: a larger value would become infinite, and be saved as 0 next time.
+      constexpr double kMax = std::numeric_limits<float>::max();
+      if (std::fabs(wv) > kMax || std::fabs(nv) > kMax || std::fabs(zv) > kMax)
+        bad(name, "a weight is out of range (beyond 3.4e38, the largest float)");
+      if (nv < 0) bad(name, "a weight's \"n\" (a sum of squares) is negative");
       cells[slot] = {static_cast<float>(wv), static_cast<float>(nv), static_cast<float>(zv)};
       ++iw, ++in, ++iz;
     }

@@ -231,6 +231,13 @@ void Engine::arrive(const io::Line& line, std::string_view source) {
     prog_.reject({source, line.number, line.offset, deep, text, false, line.size, {}});
     return;
   }
+  // On-Demand checks only the fields read; a record that goes into the output must be JSON
+  // throughout, or the match written around it would not be.
+  if (o_.with_events && !checker_.check(line.data, line.size)) {
+    malformed_->add();
+    prog_.reject({source, line.number, line.offset, "not JSON: " + checker_.error(), text, false, line.size, {}});
+    return;
+  }
   if (!load(ev, line.data, line.size, line.capacity, err) || first == std::string_view::npos || text[first] != '{') {
     malformed_->add();
     std::string msg = err ? std::string("not JSON: ") + simdjson::error_message(err) : "not JSON";

@@ -17,6 +17,7 @@
 #include "agg/aggregates.h"
 #include "cli/program.h"
 #include "expr/evaluator.h"
+#include "json/check.h"
 #include "match/engine.h"
 #include "match/pattern.h"
 
@@ -185,6 +186,7 @@ class Engine {
   std::vector<std::string> input_names_;
   std::unique_ptr<io::Output> out_;
   simdjson::ondemand::parser parser_;
+  json::WellFormedChecker checker_;  // --with-events: records copied into the output are checked whole
 
   // The current record.
   uint64_t bits_ = 0;  // static definitions that hold

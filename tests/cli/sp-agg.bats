@@ -243,6 +243,15 @@ stop_and_restore() {
   [[ "$output" == "$(sp-filter 'status = 404' ev.ndjson)" ]]
 }
 
+# The caret line of a usage error stands under the first occurrence of $1 in the line above it.
+caret_under() {
+  local src caret prefix
+  caret=$(grep -m1 -E '^ +\^$' <<< "$output")
+  src=$(grep -B1 -m1 -E '^ +\^$' <<< "$output" | head -1)
+  prefix=${src%%"$1"*}
+  assert_equal "${#caret}" "$((${#prefix} + 1))"
+}
+
 @test "--sql: errors exit 2 with a caret at the column" {
   run -2 sp-agg --sql "SELECT service, count(*) FROM stdin GROUP BY service, TUMBLE(ts, INTERVAL '1' FORTNIGHT)"
   assert_output --partial "expected a unit"
@@ -252,6 +261,13 @@ stop_and_restore() {
   assert_line --regexp '^ +\^$'
   run -2 sp-agg --sql "SELECT service, latency_ms, count(*) FROM stdin GROUP BY service"
   assert_output --partial "'latency_ms' is neither grouped"
+  caret_under latency_ms
+  # Found by fuzzing (tests/fuzz/regressions/sql/ungrouped-field-caret): the column counted in
+  # the whole list but was applied to the item, so the caret could land past the query's end.
+  run -2 sp-agg --sql "select count(*) as n, service from stdin"
+  caret_under service
+  run -2 sp-agg --group-by status --agg 'count(*), latency_ms'
+  caret_under latency_ms
   run -2 sp-agg --sql "FROM stdin SELECT x"
   assert_output --partial "starts with SELECT"
   run -2 sp-agg --sql "SELECT count(*) FROM stdin" --window tumbling:1m

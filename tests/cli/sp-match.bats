@@ -245,6 +245,18 @@ m() {
   assert_output --partial '2 not JSON'
 }
 
+@test "--with-events: a record that is not JSON throughout is rejected, so the matches stay JSON" {
+  # Found by fuzzing (tests/fuzz/regressions/match/with-events-malformed-record): On-Demand
+  # reads only k, ts and v, and the broken rest of the record was copied into the match.
+  printf '%s\n' '{"k":1,"ts":1,"v":"a"}' '{"k":1,"ts":2,"v":"b","x":tru}' '{"k":1,"ts":3,"v":"b"}' > in.ndjson
+  run -0 --separate-stderr sp-match --key k --time ts -d 'A: v = "a"' -d 'B: v = "b"' --pattern 'A B' \
+    --with-events --dead-letter dl.ndjson in.ndjson
+  run -0 jq -c '[.events[].record.ts]' <<< "$output"
+  assert_output '[1,3]'
+  run -0 jq -r '"\(.line) \(.error)"' dl.ndjson
+  assert_output --regexp '^2 not JSON: .+'
+}
+
 @test "a definition of the wrong type evaluates to no match, and the errors are summarized" {
   printf '%s\n' '{"k":1,"v":"a","ts":1}' '{"k":1,"v":"b","ts":2}' > t.ndjson
   run -0 --separate-stderr sp-match --key k --time ts -d 'A: v * 2 > 1' --pattern 'A' t.ndjson

@@ -255,6 +255,12 @@ TEST_CASE("indexing computed arrays and objects", "[expr]") {
   CHECK(eval("o['k'][1]['z']", rec) == "\"w\"");
   CHECK(eval("o.k[1]", rec) == R"({"z":"w"})");
   CHECK(eval("tags[length(tags) - 1]", rec) == "\"z\"");
+  // Found by fuzzing (tests/fuzz/regressions/expr/index-beyond-int64): an index beyond int64
+  // was converted to an integer first (undefined behaviour); now it is out of range.
+  CHECK(eval("tags[77777777777777777777 % 7777777777777777777777]", rec) == "null");
+  CHECK(eval("tags[-1e300]", rec) == "null");
+  CHECK(eval("split(path, '/')[1e19]", rec) == "null");
+  CHECK(eval("tags[-3.5]", rec) == "\"x\"");
 }
 
 TEST_CASE("records are read through On-Demand, DOM and maps alike", "[expr]") {
@@ -306,10 +312,26 @@ TEST_CASE("malformed and unusual records", "[expr]") {
   CHECK(load(R"("text")") == "null");
   CHECK(load(R"({"c":2,"c":3})") == "true");  // the first of duplicate keys
   CHECK(load(R"({"a\u0062":1})") == "null");  // escaped keys are not unescaped (as simdjson's find_field)
+  // Found by fuzzing (tests/fuzz/regressions/expr/broken-object-read-whole): an object or array
+  // read whole was taken as it stood, and sp-filter --select wrote the broken text out.
+  Program whole = Program::compile("concat(to_string(ua), tags)");
+  Evaluator wev(whole);
+  auto load_whole = [&](const std::string& text) {
+    simdjson::padded_string padded(text);
+    simdjson::ondemand::document doc;
+    if (od.iterate(padded).get(doc) || wev.load(doc)) return std::string("bad");
+    return to_json(wev.eval(0));
+  };
+  CHECK(load_whole(R"({"ua":{"browser":"x"},"tags":[1, 2]})") != "bad");
+  CHECK(load_whole(R"({"ua":{"browser":^"x"},"tags":[]})") == "bad");
+  CHECK(load_whole(R"({"ua":{},"tags":[1,,2]})") == "bad");
+  CHECK(load_whole(R"({"ua":{"n":123456789012345678901234567890},"tags":[]})") != "bad");  // JSON, if not int64
 }
 
 TEST_CASE("values render as JSON", "[expr]") {
   CHECK(to_json(Value::of_string("a\"b\\c\n\x01")) == R"("a\"b\\c\n\u0001")");
+  // Text that is not UTF-8 (a byte-wise result) is still written as JSON: U+FFFD for bad bytes.
+  CHECK(to_json(Value::of_string("a\xb6" "c \xc3\x83")) == "\"a\xEF\xBF\xBD" "c \xC3\x83\"");
   CHECK(to_json(Value::of_number(1.0 / 3)) == "0.3333333333333333");
   CHECK(to_json(Value::of_number(-0.0)) == "0");
   CHECK(to_json(Value::of_number(1e21)) == "1e+21");

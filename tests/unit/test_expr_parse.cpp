@@ -91,6 +91,12 @@ TEST_CASE("syntax errors point at the offending token", "[expr]") {
   CHECK(msg == "unmatched ')'");
   CHECK(error_column("a = 'abc", &msg) == 4);
   CHECK(msg == "unterminated string");
+  // Found by fuzzing (tests/fuzz/regressions/expr/upper-latin1-literal): a literal that is not
+  // UTF-8 (typed in a Latin-1 shell) matched nothing and put bad bytes into the output.
+  CHECK(error_column("upper('a\xb6" "c') = x", &msg) == 6);
+  CHECK(msg == "string is not valid UTF-8 (records and output are UTF-8)");
+  CHECK(error_column("s =~ \"caf\xe9\"", &msg) == 5);
+  CHECK(error_column("s = 'caf\xc3\xa9' and t = \"\\u00e9\"") == -1);
   CHECK(error_column("a = `abc", &msg) == 4);
   CHECK(error_column("a # b", &msg) == 2);
   CHECK(msg == "unexpected character '#'");

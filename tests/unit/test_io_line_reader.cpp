@@ -234,6 +234,27 @@ TEST_CASE("line reader reports an overlong line held in the buffer and reads on"
   CHECK(lines[3].number == 4);
 }
 
+TEST_CASE("line reader reports an overlong blank line however it arrives", "[io][line_reader]") {
+  // Found by fuzzing (tests/fuzz/regressions/ndjson/blank-overlong-line): a blank line over
+  // the limit was skipped as empty when it fitted in the buffer, but reported as too long when
+  // it came in pieces; now it is too long both ways (the limit is checked first).
+  LineReaderOptions o;
+  o.max_line_bytes = 16;
+  o.too_long_prefix = 4;
+  std::string text = "{\"a\":1}\n" + std::string(50, '\t') + "\r\n   \n{\"b\":2}\n";
+  for (size_t chunk : {size_t{1}, size_t{7}, size_t{53}, size_t{1} << 20}) {
+    INFO("chunk " << chunk);
+    auto lines = read_chunked(text, chunk, o);
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[1].too_long);
+    CHECK(lines[1].number == 2);
+    CHECK(lines[1].total_size == 50);
+    CHECK(lines[1].text == "\t\t\t\t");
+    CHECK(lines[2].text == "{\"b\":2}");
+    CHECK(lines[2].number == 4);
+  }
+}
+
 TEST_CASE("line reader skips an overlong line that spans many refills", "[io][line_reader]") {
   LineReaderOptions o;
   o.max_line_bytes = 5000;

@@ -60,3 +60,24 @@ TEST_CASE("field paths resolve in On-Demand documents and DOM elements", "[json]
   CHECK(FieldPath::parse("a.b[1].c").leaf_name() == "c");
   CHECK(FieldPath::parse("a.b[1]").leaf_name() == "b_1");
 }
+
+TEST_CASE("member names with quotes and backslashes resolve through On-Demand as through the DOM",
+          "[json][path]") {
+  // Found by fuzzing: On-Demand compares a key with the raw (escaped) text of the record's
+  // keys, and the path's unescaped name was given, so a["k\"x"] and a["b\\s"] were missing.
+  std::string text = R"({"a":{"k\"x":1,"b\\s":2,"k":3}})";
+  simdjson::padded_string json(text);
+  simdjson::ondemand::parser parser;
+  simdjson::dom::parser dp;
+  simdjson::dom::element root = dp.parse(json);
+  for (auto [path, want] : {std::pair<const char*, int64_t>{R"(a["k\"x"])", 1}, {R"(a["b\\s"])", 2},
+                            {"a.k", 3}, {"/a/b\\s", 2}}) {
+    INFO(path);
+    simdjson::ondemand::document doc;
+    REQUIRE(parser.iterate(json).get(doc) == simdjson::SUCCESS);
+    int64_t n = 0;
+    CHECK(FieldPath::parse(path).find(doc).get_int64().get(n) == simdjson::SUCCESS);
+    CHECK(n == want);
+    CHECK(int64_t(FieldPath::parse(path).find(root).value()) == want);
+  }
+}

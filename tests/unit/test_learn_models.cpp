@@ -263,10 +263,46 @@ TEST_CASE("broken model files are rejected with the reason", "[learn][model_file
     return t.replace(at, from.size(), to);
   };
   fails("{", "not a valid model file");
-  fails(replace("\"version\":1", "\"version\":2"), "version 2 is not supported");
-  fails(replace("streampipe-model", "other"), "format");
-  fails(replace("\"bits\":16", "\"bits\":40"), "bits");
-  fails(replace("\"task\":\"binary\"", "\"task\":\"ranking\""), "ranking");
-  fails(replace("\"weights\":[", "\"weights\":[{\"index\":[1],\"w\":[],\"n\":[],\"z\":[]},"), "tables");
+  // One edit of the good file each: what is replaced, by what, and a part of the message.
+  struct Edit {
+    const char *from, *to, *what;
+  };
+  const Edit edits[] = {
+      {"\"version\":1", "\"version\":2", "version 2 is not supported"},
+      {"streampipe-model", "other", "format"},
+      {"\"bits\":16", "\"bits\":40", "bits"},
+      // Found by fuzzing (tests/fuzz/regressions/model/bits-beyond-int): counts were converted
+      // to integers before their range was checked (undefined for 8.4e10 bits).
+      {"\"bits\":16", "\"bits\":84295000000", "\"bits\" is out of range"},
+      {"\"bits\":16", "\"bits\":8.5", "\"bits\" is out of range"},
+      {"\"bits\":16", "\"bits\":16,\"max_classes\":-1", "\"max_classes\" is out of range"},
+      {"\"version\":1", "\"version\":1e300", "version 1e+300 is not supported"},
+      {"\"task\":\"binary\"", "\"task\":\"ranking\"", "ranking"},
+      {"\"weights\":[", "\"weights\":[{\"index\":[1],\"w\":[],\"n\":[],\"z\":[]},", "tables"},
+      // Found by fuzzing (tests/fuzz/regressions/model/feature-name-not-a-feature): names are
+      // joined into a --features text and parsed again; one that read as two features was
+      // written past the end of the list.
+      {"{\"name\":\"a\"", "{\"name\":\"a, d\"", "read as 4 features"},
+      {"{\"name\":\"a\"", "{\"name\":\"log(\"", "features"},
+      {"{\"name\":\"a\"", "{\"name\":\" d \"", "does not read back under its own name"},
+  };
+  for (const auto& e : edits) fails(replace(e.from, e.to), e.what);
+  // Found by fuzzing (tests/fuzz/regressions/model/weight-beyond-float): a weight beyond the
+  // float range was loaded as infinity and saved back as 0.
+  auto with_cell = [&](const std::string& w, const std::string& n) {
+    std::string t = good;
+    for (auto [from, to] : {std::pair<std::string, std::string>{"\"index\":[]", "\"index\":[3]"},
+                            {"\"w\":[]", "\"w\":[" + w + "]"}, {"\"n\":[]", "\"n\":[" + n + "]"},
+                            {"\"z\":[]", "\"z\":[0]"}}) {
+      auto at = t.find(from);
+      REQUIRE(at != std::string::npos);
+      t.replace(at, from.size(), to);
+    }
+    return t;
+  };
+  CHECK_NOTHROW(parse_model(with_cell("-0.5", "2"), "m.json"));
+  fails(with_cell("1e300", "1"), "a weight is out of range");
+  fails(with_cell("1", "-3e39"), "a weight is out of range");
+  fails(with_cell("1", "-2"), "is negative");
   CHECK_THROWS_AS(load_model("/nonexistent/m.json"), sp::UsageError);
 }
