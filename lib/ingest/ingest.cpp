@@ -148,6 +148,8 @@ int run(cli::Program& prog, Options& opts) {
   // Kafka sources connect here, before any thread starts, so that a bad property is a usage
   // error and an unreachable broker fails within --connect-timeout.
   opts.kafka.meta = opts.add_meta;
+  opts.kafka.max_message_bytes = prog.options().max_line_bytes;
+  opts.mqtt.max_message_bytes = prog.options().max_line_bytes;
   opts.kafka.info = [&prog](const std::string& msg) { prog.report().info(msg); };
   std::vector<std::unique_ptr<KafkaSource>> kafka_sources;
   for (const auto& uri : kafkas)

@@ -32,6 +32,7 @@ struct KafkaOptions {
   bool exit_at_end = false;               // stop once every assigned partition is at its end
   uint64_t count = 0;                     // stop after this many records (0: no limit)
   bool meta = false;                      // "_src":{"topic","partition","offset","key","timestamp","headers"}
+  size_t max_message_bytes = 64u << 20;   // --max-line-bytes: longer values are rejected
   ack::AckServer* ack = nullptr;          // --ack: commit only acknowledged offsets
   std::function<void(const std::string&)> info;  // -v: messages such as rebalances
 };

@@ -184,6 +184,14 @@ class Subscriber {
     RecordOrigin origin{source_, true, nullptr, 0, 0, 0, {}, {}, 0};
     origin.meta_members = meta_;
     const std::string& p = m.payload;
+    if (p.size() > opts_.max_message_bytes) {
+      // As a line over --max-line-bytes: dead-lettered with its start and size, not copied.
+      e_.reject(origin,
+                "message on " + m.topic + " is " + std::to_string(p.size()) +
+                    " bytes, longer than --max-line-bytes (" + std::to_string(opts_.max_message_bytes) + ")",
+                std::string_view(p).substr(0, 256), true, p.size());
+      return;
+    }
     padded_.assign(p);
     padded_.append(simdjson::SIMDJSON_PADDING, '\0');
     if (!p.empty() && checker_.check(padded_.data(), p.size())) {

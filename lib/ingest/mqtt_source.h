@@ -17,6 +17,7 @@ namespace sp::ingest {
 struct MqttOptions {
   double connect_timeout = 10;  // seconds; the first connection, then exit 1
   uint64_t count = 0;           // stop after this many records (0: never)
+  size_t max_message_bytes = 64u << 20;  // --max-line-bytes: longer payloads are rejected
   connect::mqtt::Access access;  // --user, --password-file, --cafile, --cert, --key
 };
 

@@ -71,6 +71,16 @@ teardown() {
   assert_equal "${#lines[@]}" 6
 }
 
+@test "kafka: a message over --max-line-bytes is dead-lettered with its position and size, and the next ones are read" {
+  start_kafka big:1
+  { echo '{"n":1}'; printf '{"pad":"%s"}\n' "$(head -c 5000 /dev/zero | tr '\0' x)"; echo '{"n":3}'; } | kwrite big
+  run -0 --separate-stderr sp-ingest "kafka://$KAFKA/big" --exit-at-end --max-line-bytes 4K --dead-letter dl.ndjson
+  assert_equal "$output" $'{"n":1}\n{"n":3}'
+  [[ $stderr == *"1 records rejected, written to dl.ndjson"* ]] || fail "$stderr"
+  run -0 jq -c '[.error, .raw_truncated, .raw_bytes, (.raw | length)]' dl.ndjson
+  assert_output '["message big/0 offset 1 is 5010 bytes, longer than --max-line-bytes (4096)",true,5010,256]'
+}
+
 @test "kafka: a group of 2 on 6 partitions reads each record once, and takes over when a member leaves; offsets are committed" {
   start_kafka g:6
   # The mock frees a member's partitions only after its session timeout, even when it left

@@ -184,6 +184,23 @@ mosquitto_sub_session() {
   assert_output --regexp '^20[0-9-]+T'
 }
 
+@test "mqtt: a payload over --max-line-bytes is dead-lettered with its size, and the next ones are read" {
+  start_mosquitto
+  sp-ingest "$MQTT_URL/big?qos=1" --count 3 --max-line-bytes 4K --dead-letter dl.ndjson > out.ndjson 2> err &
+  local pid=$!
+  BG_PIDS+=" $pid"
+  wait_subscribed err
+  mosquitto_pub -p "$MQTT_PORT" -q 1 -t big -m '{"n":1}'
+  printf '{"pad":"%s"}' "$(head -c 5000 /dev/zero | tr '\0' x)" > big.json
+  mosquitto_pub -p "$MQTT_PORT" -q 1 -t big -f big.json
+  mosquitto_pub -p "$MQTT_PORT" -q 1 -t big -m '{"n":3}'
+  wait_exit "$pid" 10
+  assert_equal "$(cat out.ndjson)" $'{"n":1}\n{"n":3}'
+  grep -q "1 records rejected, written to dl.ndjson" err || fail "$(cat err)"
+  run -0 jq -c '[.error, .raw_truncated, .raw_bytes, (.raw | length)]' dl.ndjson
+  assert_output '["message on big is 5010 bytes, longer than --max-line-bytes (4096)",true,5010,256]'
+}
+
 @test "mqtt: user and password (file or SP_MQTT_PASSWORD); a wrong password is a clear error, never printed" {
   mosquitto_passwd -c -b passwd alice 'S3cret-pw!' || fail "mosquitto_passwd failed"
   start_mosquitto "allow_anonymous false" "password_file $PWD/passwd"
