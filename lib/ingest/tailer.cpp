@@ -558,8 +558,11 @@ void Tailer::timeouts(bool final) {
       finish_file(f);
       // Still on disk: should a glob name it again (a scan that raced with a rotation, a
       // restart), it continues at its end rather than being read again from its start. With
-      // --ack its position is kept until acknowledged, for a restart to find it.
-      if ((any_glob && linked(f)) || opts_.ack) ghosts_.push_back(ghost_of(f, f.position(), f.position_line()));
+      // an exact path too: a restart may meet it through an older position of its inode (the
+      // content it held before a truncation, whose copy is still looked for) and would take
+      // what it holds now for new content, read from 0. With --ack its position is kept until
+      // acknowledged, for a restart to find it.
+      if (linked(f) || opts_.ack) ghosts_.push_back(ghost_of(f, f.position(), f.position_line()));
       files_.erase(files_.begin() + static_cast<long>(i));
       continue;
     }

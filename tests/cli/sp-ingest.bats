@@ -319,6 +319,34 @@ PY
   expect_n out.ndjson 1 9
 }
 
+@test "follow: a file truncated, then renamed and finished, is not read again at a restart (exact path)" {
+  # The truncation leaves the old content's position to look for its copy; the new content of
+  # the same inode is read, renamed away and finished. The restart meets that inode through the
+  # old position and must continue at the end of what was read, not read it again from 0.
+  lines app.log 1 5
+  start_ingest app.log -v --checkpoint ck.json --checkpoint-interval 100ms --rotate-wait 300ms
+  wait_lines 5
+  : > app.log
+  sleep 0.3
+  lines app.log 6 8
+  wait_lines 8
+  mv app.log app.log.1
+  lines app.log 9 10
+  wait_lines 10
+  local i
+  for ((i = 0; i < 100; i++)); do
+    grep -q 'finished (rotated away' err.txt && break
+    sleep 0.05
+  done
+  ((i < 100)) || fail "app.log.1 was not finished: $(cat err.txt)"
+  sleep 0.3
+  stop_ingest
+  start_ingest app.log --checkpoint ck.json
+  sleep 1.5                    # a new file is decided once it has not changed for 1 s
+  stop_ingest
+  expect_n out.ndjson 1 10
+}
+
 @test "follow: polling only (--no-inotify) sees growth and rotation" {
   lines app.log 1 3
   start_ingest app.log --no-inotify --poll-interval 100ms --rotate-wait 300ms
