@@ -280,12 +280,14 @@ std::vector<std::unique_ptr<TailFile>> Tailer::find_in_directory(const Ghost& g)
     auto f = open_candidate(by_inode);
     // The name may have been given to another file since the directory was read.
     if (f && f->identity().dev == g.id.dev && f->identity().ino == g.id.ino) {
-      if (fingerprint_matches(f->fd(), 0, g.id.head) && f->last_size >= g.offset) {
+      if (g.offset > 0 && fingerprint_matches(f->fd(), 0, g.id.head) && f->last_size >= g.offset) {
         adopt(std::move(f), g.offset, g.line, "renamed from ");
         return found;
       }
-      // The inode holds other content now: decided like a new file (it may be a copy of data
-      // already read, e.g. an inode reused by a copytruncate copy), not read from 0 at once.
+      // The inode holds other content now, or nothing was read from it (its empty fingerprint
+      // matches any content: a deleted empty file's inode is soon reused, e.g. by the copy
+      // copytruncate makes while sp-ingest is stopped): decided like a new file (it may be a
+      // copy of data already read), not read from 0 at once.
       prog_.report().info(f->path() + ": new content of " + g.path);
       f->fresh = true;
       f->matched = false;

@@ -171,6 +171,25 @@ PY
   expect_n out.ndjson 1 35
 }
 
+@test "checkpoint: with an exact path, a copy that reuses the inode of an empty file in the checkpoint is still a copy" {
+  # As above, but only app.log is named: the copy is found in the directory through the entry
+  # with its inode, whose offset 0 says nothing about what it holds (model seed 6).
+  lines app.log 1 30
+  sp-ingest app.log --checkpoint ck.json > out.ndjson
+  cp app.log app.log.1 && : > app.log
+  lines app.log 31 35
+  python3 - "$(stat -c '%d %i' app.log.1)" <<'PY'
+import json, sys
+dev, ino = map(int, sys.argv[1].split())
+ck = json.load(open("ck.json"))
+ck["files"].insert(0, {"path": "app.log", "dev": dev, "ino": ino, "head_len": 0, "head": "0000000000000000",
+                       "tail_len": 0, "tail": "cbf29ce484222325", "offset": 0, "line": 0})
+json.dump(ck, open("ck.json", "w"))
+PY
+  sp-ingest app.log --checkpoint ck.json >> out.ndjson
+  expect_n out.ndjson 1 35
+}
+
 @test "checkpoint: a file replaced in place (same size, new content) is read again from 0" {
   printf '{"n":1}\n' > app.log
   sp-ingest app.log --checkpoint ck.json > out.ndjson
