@@ -709,6 +709,10 @@ void Tailer::read_all() {
     ghosts_.erase(std::remove_if(ghosts_.begin(), ghosts_.end(), [&](const Ghost& g) { return g.expires < now; }),
                   ghosts_.end());
   }
+  // A last look at the patterns: a file that got a name since the last scan (polling, or an
+  // event not handled yet) is in the checkpoint, so that a restart finds it by its inode even
+  // if it is rotated while sp-ingest is stopped (an exact path names only the file after it).
+  if (opts_.follow && checkpoint_.enabled()) scan(false, nullptr);
   // The end: what is held is written unless a checkpoint lets the next run finish it (a line
   // still being written, a multiline record that may continue).
   for (auto& f : files_) {

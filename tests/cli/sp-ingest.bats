@@ -378,6 +378,22 @@ PY
   expect_n out.ndjson 1 7
 }
 
+@test "follow: a file created since the last poll is in the checkpoint written at the stop" {
+  # Polling sees the new app.log only at its next look; stopped before that, sp-ingest must
+  # still record it (empty, at 0), or its lines are lost when it is rotated while stopped.
+  lines app.log 1 3
+  start_ingest app.log --checkpoint ck.json --no-inotify --poll-interval 30s
+  wait_lines 3
+  mv app.log app.log.1
+  : > app.log
+  stop_ingest
+  lines app.log 4 6
+  mv app.log app.log.2
+  lines app.log 7 8
+  sp-ingest app.log --checkpoint ck.json >> out.ndjson 2>> err.txt
+  expect_n out.ndjson 1 8
+}
+
 @test "follow: a file that does not exist yet is waited for" {
   start_ingest later.log
   sleep 0.3
