@@ -284,12 +284,17 @@ def main():
             failed += 1
             break
         work = tempfile.mkdtemp(prefix="sp-ingest-model-%d-" % seed)
+        run = None
         try:
-            if not Run(args.bin, seed, args.ops, work, args.verbose).run():
+            run = Run(args.bin, seed, args.ops, work, args.verbose)
+            if not run.run():
                 failed += 1
                 print("work directory kept: " + work, file=sys.stderr)
                 continue
         except Exception as e:  # a hang, a crash, a bad exit status
+            if run is not None and run.proc is not None:  # not left running
+                run.proc.kill()
+                run.proc.wait()
             failed += 1
             print("FAIL seed %d: %s (work directory %s)" % (seed, e, work), file=sys.stderr)
             continue
