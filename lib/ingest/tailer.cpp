@@ -280,12 +280,14 @@ std::vector<std::unique_ptr<TailFile>> Tailer::find_in_directory(const Ghost& g)
     auto f = open_candidate(by_inode);
     // The name may have been given to another file since the directory was read.
     if (f && f->identity().dev == g.id.dev && f->identity().ino == g.id.ino) {
-      if (fingerprint_matches(f->fd(), 0, g.id.head) && f->last_size >= g.offset) {
+      if (g.offset > 0 && fingerprint_matches(f->fd(), 0, g.id.head) && f->last_size >= g.offset) {
         adopt(std::move(f), g.offset, g.line, "renamed from ");
         return found;
       }
-      // The inode holds other content now: decided like a new file (it may be a copy of data
-      // already read, e.g. an inode reused by a copytruncate copy), not read from 0 at once.
+      // The inode holds other content now, or nothing was read from it (its empty fingerprint
+      // matches any content: a deleted empty file's inode is soon reused, e.g. by the copy
+      // copytruncate makes while sp-ingest is stopped): decided like a new file (it may be a
+      // copy of data already read), not read from 0 at once.
       prog_.report().info(f->path() + ": new content of " + g.path);
       f->fresh = true;
       f->matched = false;
@@ -558,8 +560,11 @@ void Tailer::timeouts(bool final) {
       finish_file(f);
       // Still on disk: should a glob name it again (a scan that raced with a rotation, a
       // restart), it continues at its end rather than being read again from its start. With
-      // --ack its position is kept until acknowledged, for a restart to find it.
-      if ((any_glob && linked(f)) || opts_.ack) ghosts_.push_back(ghost_of(f, f.position(), f.position_line()));
+      // an exact path too: a restart may meet it through an older position of its inode (the
+      // content it held before a truncation, whose copy is still looked for) and would take
+      // what it holds now for new content, read from 0. With --ack its position is kept until
+      // acknowledged, for a restart to find it.
+      if (linked(f) || opts_.ack) ghosts_.push_back(ghost_of(f, f.position(), f.position_line()));
       files_.erase(files_.begin() + static_cast<long>(i));
       continue;
     }
@@ -704,6 +709,10 @@ void Tailer::read_all() {
     ghosts_.erase(std::remove_if(ghosts_.begin(), ghosts_.end(), [&](const Ghost& g) { return g.expires < now; }),
                   ghosts_.end());
   }
+  // A last look at the patterns: a file that got a name since the last scan (polling, or an
+  // event not handled yet) is in the checkpoint, so that a restart finds it by its inode even
+  // if it is rotated while sp-ingest is stopped (an exact path names only the file after it).
+  if (opts_.follow && checkpoint_.enabled()) scan(false, nullptr);
   // The end: what is held is written unless a checkpoint lets the next run finish it (a line
   // still being written, a multiline record that may continue).
   for (auto& f : files_) {

@@ -171,6 +171,25 @@ PY
   expect_n out.ndjson 1 35
 }
 
+@test "checkpoint: with an exact path, a copy that reuses the inode of an empty file in the checkpoint is still a copy" {
+  # As above, but only app.log is named: the copy is found in the directory through the entry
+  # with its inode, whose offset 0 says nothing about what it holds (model seed 6).
+  lines app.log 1 30
+  sp-ingest app.log --checkpoint ck.json > out.ndjson
+  cp app.log app.log.1 && : > app.log
+  lines app.log 31 35
+  python3 - "$(stat -c '%d %i' app.log.1)" <<'PY'
+import json, sys
+dev, ino = map(int, sys.argv[1].split())
+ck = json.load(open("ck.json"))
+ck["files"].insert(0, {"path": "app.log", "dev": dev, "ino": ino, "head_len": 0, "head": "0000000000000000",
+                       "tail_len": 0, "tail": "cbf29ce484222325", "offset": 0, "line": 0})
+json.dump(ck, open("ck.json", "w"))
+PY
+  sp-ingest app.log --checkpoint ck.json >> out.ndjson
+  expect_n out.ndjson 1 35
+}
+
 @test "checkpoint: a file replaced in place (same size, new content) is read again from 0" {
   printf '{"n":1}\n' > app.log
   sp-ingest app.log --checkpoint ck.json > out.ndjson
@@ -319,6 +338,34 @@ PY
   expect_n out.ndjson 1 9
 }
 
+@test "follow: a file truncated, then renamed and finished, is not read again at a restart (exact path)" {
+  # The truncation leaves the old content's position to look for its copy; the new content of
+  # the same inode is read, renamed away and finished. The restart meets that inode through the
+  # old position and must continue at the end of what was read, not read it again from 0.
+  lines app.log 1 5
+  start_ingest app.log -v --checkpoint ck.json --checkpoint-interval 100ms --rotate-wait 300ms
+  wait_lines 5
+  : > app.log
+  sleep 0.3
+  lines app.log 6 8
+  wait_lines 8
+  mv app.log app.log.1
+  lines app.log 9 10
+  wait_lines 10
+  local i
+  for ((i = 0; i < 100; i++)); do
+    grep -q 'finished (rotated away' err.txt && break
+    sleep 0.05
+  done
+  ((i < 100)) || fail "app.log.1 was not finished: $(cat err.txt)"
+  sleep 0.3
+  stop_ingest
+  start_ingest app.log --checkpoint ck.json
+  sleep 1.5                    # a new file is decided once it has not changed for 1 s
+  stop_ingest
+  expect_n out.ndjson 1 10
+}
+
 @test "follow: polling only (--no-inotify) sees growth and rotation" {
   lines app.log 1 3
   start_ingest app.log --no-inotify --poll-interval 100ms --rotate-wait 300ms
@@ -329,6 +376,22 @@ PY
   wait_lines 7
   stop_ingest
   expect_n out.ndjson 1 7
+}
+
+@test "follow: a file created since the last poll is in the checkpoint written at the stop" {
+  # Polling sees the new app.log only at its next look; stopped before that, sp-ingest must
+  # still record it (empty, at 0), or its lines are lost when it is rotated while stopped.
+  lines app.log 1 3
+  start_ingest app.log --checkpoint ck.json --no-inotify --poll-interval 30s
+  wait_lines 3
+  mv app.log app.log.1
+  : > app.log
+  stop_ingest
+  lines app.log 4 6
+  mv app.log app.log.2
+  lines app.log 7 8
+  sp-ingest app.log --checkpoint ck.json >> out.ndjson 2>> err.txt
+  expect_n out.ndjson 1 8
 }
 
 @test "follow: a file that does not exist yet is waited for" {
