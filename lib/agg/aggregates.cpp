@@ -47,13 +47,13 @@ T& ext(Cell& c) {
   return static_cast<T&>(*c.ext);
 }
 
-[[noreturn]] void fail(const expr::Program& p, const expr::AggregateCall& a, const std::string& msg) {
-  throw UsageError(msg, p.text(a.source), a.column);
+[[noreturn]] void fail(const expr::AggregateCall& a, const std::string& msg) {
+  throw UsageError(msg, a.source, a.column);
 }
 
 double constant_number(const expr::Program& p, const expr::AggregateCall& a, size_t i, const char* what) {
   if (a.args.size() <= i || !p.is_constant(a.args[i]) || p.root(a.args[i]).value.type != Type::Number)
-    fail(p, a, a.name + "(): " + what + " must be a constant number");
+    fail(a, a.name + "(): " + what + " must be a constant number");
   return p.root(a.args[i]).value.number;
 }
 
@@ -62,13 +62,13 @@ double constant_number(const expr::Program& p, const expr::AggregateCall& a, siz
 std::vector<AggSpec> make_specs(const expr::Program& p, bool pattern_variables) {
   std::vector<AggSpec> out;
   for (const auto& a : p.aggregates()) {
-    if (!a.variable.empty() && !pattern_variables) fail(p, a, "pattern variables have no meaning in sp-agg");
+    if (!a.variable.empty() && !pattern_variables) fail(a, "pattern variables have no meaning in sp-agg");
     AggSpec s;
     const std::string& n = a.name;
     size_t nargs = a.args.size() + (a.star ? 1 : 0);
     auto want = [&](size_t lo, size_t hi) {
       if (nargs < lo || nargs > hi)
-        fail(p, a, n + "() takes " + (lo == hi ? std::to_string(lo) : std::to_string(lo) + " or " + std::to_string(hi)) +
+        fail(a, n + "() takes " + (lo == hi ? std::to_string(lo) : std::to_string(lo) + " or " + std::to_string(hi)) +
                        " argument" + (hi == 1 ? "" : "s"));
     };
     if (!a.args.empty()) s.arg = a.args[0];
@@ -97,13 +97,13 @@ std::vector<AggSpec> make_specs(const expr::Program& p, bool pattern_variables) 
       s.kind = Kind::Quantile;
       s.q = constant_number(p, a, 1, "the quantile");
       if (s.q > 1 && s.q <= 100) s.q /= 100;  // pct(x, 99.9) as a percentage
-      if (!(s.q >= 0 && s.q <= 1)) fail(p, a, "pct(): the quantile must be between 0 and 1 (or a percentage up to 100)");
+      if (!(s.q >= 0 && s.q <= 1)) fail(a, "pct(): the quantile must be between 0 and 1 (or a percentage up to 100)");
     } else if (n == "top_k") {
       want(1, 2);
       s.kind = Kind::TopK;
       if (a.args.size() > 1) {
         double k = constant_number(p, a, 1, "k");
-        if (!(k >= 1 && k <= 10000) || k != std::floor(k)) fail(p, a, "top_k(): k must be a whole number from 1 to 10000");
+        if (!(k >= 1 && k <= 10000) || k != std::floor(k)) fail(a, "top_k(): k must be a whole number from 1 to 10000");
         s.k = static_cast<size_t>(k);
       }
     } else if (n == "histogram") {
@@ -119,17 +119,17 @@ std::vector<AggSpec> make_specs(const expr::Program& p, bool pattern_variables) 
           char* end = nullptr;
           double b = std::strtod(part.c_str(), &end);
           if (part.empty() || end == part.c_str() || (!s.bounds.empty() && b <= s.bounds.back()))
-            fail(p, a, "histogram(): bounds must be increasing numbers, as in \"10,50,100\"");
+            fail(a, "histogram(): bounds must be increasing numbers, as in \"10,50,100\"");
           s.bounds.push_back(b);
           if (comma == std::string_view::npos) break;
           start = comma + 1;
         }
       } else {
         s.width = constant_number(p, a, 1, "the bucket width (or a string of bounds \"10,50,100\")");
-        if (!(s.width > 0)) fail(p, a, "histogram(): the bucket width must be positive");
+        if (!(s.width > 0)) fail(a, "histogram(): the bucket width must be positive");
       }
     } else {
-      fail(p, a, n + "() is not an aggregate " + (pattern_variables ? "sp-match" : "sp-agg") + " knows");
+      fail(a, n + "() is not an aggregate " + (pattern_variables ? "sp-match" : "sp-agg") + " knows");
     }
     out.push_back(std::move(s));
   }

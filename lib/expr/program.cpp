@@ -230,7 +230,9 @@ class Compiler {
     agg.name = n->name;
     agg.text = span(*n);
     agg.column = n->pos;
-    agg.source = p_.roots_.size();
+    // Not a root's text: a select item's root holds only the item, and an aggregate without
+    // arguments was given the index of a root that did not exist (fuzz_sql).
+    agg.source = std::string(source_);
     agg.default_name = agg.name;
     std::set<std::string> vars;
     for (size_t i = 0; i < n->kids.size(); ++i) {

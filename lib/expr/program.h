@@ -58,7 +58,7 @@ struct AggregateCall {
   std::string text;              // source text: "avg(latency_ms)"
   std::string default_name;      // output name: "count", "avg_latency_ms", "count_F"
   size_t column = 0;
-  size_t source = 0;             // the root whose text contains it
+  std::string source;            // the text `column` counts in: the expression or select list compiled
 };
 
 struct SelectItem {

@@ -230,7 +230,8 @@ std::string run_parse(std::string_view text, std::string_view fmt, Fields& f, bo
       case 's': {
         bool neg = i < text.size() && text[i] == '-';
         if (neg) ++i;
-        if (!read_int(text, i, 12, v)) {
+        // Up to 12 digits, but only as many seconds as nanoseconds in 64 bits hold (year 2262).
+        if (!read_int(text, i, 12, v) || v > (INT64_MAX - (kNanosPerSecond - 1)) / kNanosPerSecond) {
           fail();
           break;
         }

@@ -268,6 +268,14 @@ caret_under() {
   caret_under service
   run -2 sp-agg --group-by status --agg 'count(*), latency_ms'
   caret_under latency_ms
+  # Found by fuzzing (tests/fuzz/regressions/sql/aggregate-without-arguments): an aggregate
+  # given no argument read past the end of the program's texts for its message.
+  run -2 sp-agg --sql "SELECT service, sum() AS s FROM stdin GROUP BY service"
+  assert_output --partial "sum() takes 1 argument"
+  caret_under "sum()"
+  run -2 sp-agg --agg 'count(*), p99(latency_ms, 3)'
+  assert_output --partial "p99() takes 1 argument"
+  caret_under "p99("
   run -2 sp-agg --sql "FROM stdin SELECT x"
   assert_output --partial "starts with SELECT"
   run -2 sp-agg --sql "SELECT count(*) FROM stdin" --window tumbling:1m

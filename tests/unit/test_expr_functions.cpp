@@ -104,6 +104,10 @@ TEST_CASE("time functions", "[expr]") {
   CHECK(eval("parse_time(bad)", rec) == "null");
   CHECK(eval("parse_time('2026-02-30', '%F')") == "null");
   CHECK(eval("parse_time('2026-11-24x', '%F')") == "null");
+  // %s: seconds beyond what nanoseconds in 64 bits hold (fuzz_expr: it overflowed) are not a time.
+  CHECK(eval("parse_time('17955165425', '%s')") == "null");
+  CHECK(eval("parse_time('-17955165425', '%s')") == "null");
+  CHECK(eval("parse_time('9223372035', '%s')") == "\"2262-04-11T23:47:15.000Z\"");
   CHECK(eval("format_time(ts)", rec) == "\"2026-11-24T10:17:42.123Z\"");
   CHECK(eval("format_time(ts, '%Y/%m/%d %H:%M:%S')", rec) == "\"2026/11/24 10:17:42\"");
   CHECK(eval("format_time(ts, '%a %A %b %B %e %j %y %I%p %L %f %N %z %Z %s %%')", rec) ==
