@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include "connect/error.h"
+#include "json/writer.h"
 
 namespace sp::connect::sqlite {
 namespace {
@@ -97,5 +98,23 @@ std::unique_ptr<Statement> Database::prepare(const std::string& sql) {
 }
 
 bool Database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+void append_column_json(std::string& out, sqlite3_stmt* st, int i) {
+  switch (sqlite3_column_type(st, i)) {
+    case SQLITE_INTEGER: json::append_int(out, sqlite3_column_int64(st, i)); break;
+    case SQLITE_FLOAT: json::append_number(out, sqlite3_column_double(st, i)); break;
+    case SQLITE_TEXT: {
+      const char* t = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
+      json::append_string(out, std::string_view(t, static_cast<size_t>(sqlite3_column_bytes(st, i))));
+      break;
+    }
+    case SQLITE_BLOB: {
+      const char* b = static_cast<const char*>(sqlite3_column_blob(st, i));
+      json::append_base64(out, std::string_view(b, static_cast<size_t>(sqlite3_column_bytes(st, i))));
+      break;
+    }
+    default: out += "null";
+  }
+}
 
 }  // namespace sp::connect::sqlite

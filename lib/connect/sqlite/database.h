@@ -1,4 +1,4 @@
-// A thin C++ face on SQLite (the only file that includes sqlite3.h is database.cpp):
+// A thin C++ face on SQLite:
 // a connection, prepared statements, errors as exceptions. SQLITE_BUSY and SQLITE_LOCKED
 // (another writer holds the database) throw connect::Transient; other failures sp::Error.
 #pragma once
@@ -65,5 +65,9 @@ class Database {
 
 // "name" -> "\"name\"" with embedded quotes doubled.
 std::string quote_identifier(std::string_view name);
+
+// Appends column `i` of the row `st` stands on as JSON: a number, a string, a blob as base64,
+// or null (the lookup tables of sp-enrich and sp-serve's /api/query).
+void append_column_json(std::string& out, sqlite3_stmt* st, int i);
 
 }  // namespace sp::connect::sqlite

@@ -2,8 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "connect/sqlite/database.h"
 #include "io/error.h"
-#include "json/writer.h"
 
 namespace sp::connect::sqlite {
 namespace {
@@ -67,21 +67,7 @@ bool KeyQuery::find(std::string_view key, std::vector<std::string>& values) {
   if (rc != SQLITE_ROW) throw Error(path_ + ": query failed: " + sqlite3_errmsg(db_));
   for (int i = 0; i < static_cast<int>(columns_.size()); ++i) {
     std::string v;
-    switch (sqlite3_column_type(stmt_, i)) {
-      case SQLITE_INTEGER: json::append_int(v, sqlite3_column_int64(stmt_, i)); break;
-      case SQLITE_FLOAT: json::append_number(v, sqlite3_column_double(stmt_, i)); break;
-      case SQLITE_TEXT: {
-        const char* t = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
-        json::append_string(v, std::string_view(t, static_cast<size_t>(sqlite3_column_bytes(stmt_, i))));
-        break;
-      }
-      case SQLITE_BLOB: {
-        const char* b = static_cast<const char*>(sqlite3_column_blob(stmt_, i));
-        json::append_base64(v, std::string_view(b, static_cast<size_t>(sqlite3_column_bytes(stmt_, i))));
-        break;
-      }
-      default: v = "null";
-    }
+    append_column_json(v, stmt_, i);
     values.push_back(std::move(v));
   }
   sqlite3_reset(stmt_);

@@ -161,24 +161,6 @@ std::unique_ptr<Connection> open_connection(const std::string& path, const std::
   return c;
 }
 
-void append_column(std::string& out, sqlite3_stmt* st, int i) {
-  switch (sqlite3_column_type(st, i)) {
-    case SQLITE_INTEGER: json::append_int(out, sqlite3_column_int64(st, i)); break;
-    case SQLITE_FLOAT: json::append_number(out, sqlite3_column_double(st, i)); break;
-    case SQLITE_TEXT: {
-      const char* t = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
-      json::append_string(out, std::string_view(t, static_cast<size_t>(sqlite3_column_bytes(st, i))));
-      break;
-    }
-    case SQLITE_BLOB: {
-      const char* b = static_cast<const char*>(sqlite3_column_blob(st, i));
-      json::append_base64(out, std::string_view(b, static_cast<size_t>(sqlite3_column_bytes(st, i))));
-      break;
-    }
-    default: out += "null";
-  }
-}
-
 struct StatementGuard {
   sqlite3_stmt* st = nullptr;
   ~StatementGuard() {
@@ -280,7 +262,7 @@ QueryResult run_query(Connection& c, std::string_view sql, size_t max_rows, cons
     for (int i = 0; i < n; ++i) {
       if (i) r.json += ',';
       r.json += keys[static_cast<size_t>(i)];
-      append_column(r.json, st.st, i);
+      append_column_json(r.json, st.st, i);
     }
     r.json += '}';
     if (r.json.size() > limits.max_bytes)
